@@ -1,0 +1,143 @@
+"""Checks that look across fields and files, after each file passed its own model.
+
+A pydantic validator only knows its own object; these rules need the platform, the environments
+and all tenants at once (references, duplicates, collisions), and each names the exact field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from generator import naming
+from generator.errors import Problem
+from generator.model import Environment, Platform, Tenant
+from generator.model.image import registry_allowed
+from generator.yamlsource import Loc, SourceDoc
+
+Located = tuple[Any, SourceDoc]
+
+
+def _at(doc: SourceDoc, loc: Loc, message: str, *, key: bool = False) -> Problem:
+    pos = doc.position(loc, key=key)
+    return Problem(doc.path, pos.line, pos.column, ".".join(map(str, loc)), message)
+
+
+def _duplicates(doc: SourceDoc, base: Loc, names: Iterable[str], what: str, field: str) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in first:
+            yield _at(doc, (*base, i, field), f"duplicate {what} {name!r} (also at {'.'.join(map(str, base))}[{first[name]}])")
+        else:
+            first[name] = i
+
+
+def _platform(platform: Platform, doc: SourceDoc) -> Iterator[Problem]:
+    spec = platform.spec
+    yield from _duplicates(doc, ("spec", "components"), (c.name for c in spec.components), "component", "name")
+    if spec.postgres.default_version not in spec.postgres.images:
+        yield _at(doc, ("spec", "postgres", "defaultVersion"),
+                  f"no image for PostgreSQL {spec.postgres.default_version} in spec.postgres.images")
+    for i, entry in enumerate(spec.registries):
+        if "://" in entry or entry != entry.strip() or not entry or ".." in entry:
+            yield _at(doc, ("spec", "registries", i), f"{entry!r} is not a registry host or host/path prefix")
+
+
+def _environment(env: Environment, doc: SourceDoc, platform: Platform) -> Iterator[Problem]:
+    version = env.spec.defaults.database.version
+    if version is not None and version not in platform.spec.postgres.images:
+        yield _at(doc, ("spec", "defaults", "database", "version"),
+                  f"no image for PostgreSQL {version} in the platform's spec.postgres.images")
+
+
+def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: dict[str, Located]) -> Iterator[Problem]:
+    spec = tenant.spec
+    yield from _duplicates(doc, ("spec", "apps"), (a.name for a in spec.apps), "app", "name")
+    yield from _duplicates(doc, ("spec", "databases"), (d.name for d in spec.databases), "database", "name")
+    yield from _duplicates(doc, ("spec", "sandboxes"), (s.user for s in spec.sandboxes), "sandbox user", "user")
+    yield from _duplicates(doc, ("spec", "sandboxes"), (naming.sandbox_slug(s.user) for s in spec.sandboxes),
+                           "sandbox namespace for user slug", "user")
+    for i, name in enumerate(spec.environments or []):
+        if name not in environments:
+            known = ", ".join(sorted(environments)) or "none"
+            yield _at(doc, ("spec", "environments", i), f"environment {name!r} does not exist (known: {known})")
+    databases = {d.name for d in spec.databases}
+    for i, app in enumerate(spec.apps):
+        base = ("spec", "apps", i)
+        if app.name == naming.DATA_SUFFIX or app.name.startswith(f"{naming.SANDBOX_INFIX}-"):
+            yield _at(doc, (*base, "name"), f"app name {app.name!r} is reserved (namespaces <tenant>-data and <tenant>-sbx-*)")
+        if app.runtime == "kubero" and app.repo is None:
+            yield _at(doc, base, "runtime 'kubero' builds from git: set 'repo' (owner/name)")
+        if app.runtime == "deployment" and app.image is None:
+            yield _at(doc, base, "runtime 'deployment' needs an 'image'")
+        if app.image is not None and not registry_allowed(app.image, platform.spec.registries):
+            yield _at(doc, (*base, "image"), f"image {app.image!r} is not from an allowed registry "
+                      f"({', '.join(platform.spec.registries)})")
+        if app.autoscale is not None and app.autoscale.min > app.autoscale.max:
+            yield _at(doc, (*base, "autoscale", "min"),
+                      f"autoscale min {app.autoscale.min} is greater than max {app.autoscale.max}")
+        for j, ref in enumerate(app.databases):
+            if ref not in databases:
+                known = ", ".join(sorted(databases)) or "none declared"
+                yield _at(doc, (*base, "databases", j), f"database {ref!r} is not in spec.databases ({known})")
+    for i, db in enumerate(spec.databases):
+        if db.version is not None and db.version not in platform.spec.postgres.images:
+            yield _at(doc, ("spec", "databases", i, "version"),
+                      f"PostgreSQL {db.version} has no image in the platform "
+                      f"(known: {', '.join(sorted(platform.spec.postgres.images))})")
+    people = set(spec.owners) | set(spec.members)
+    for i, sandbox in enumerate(spec.sandboxes):
+        if sandbox.user not in people:
+            yield _at(doc, ("spec", "sandboxes", i, "user"), f"{sandbox.user!r} is neither an owner nor a member")
+
+
+def _namespaces(tenant: Tenant) -> Iterator[tuple[str, Loc]]:
+    """Every namespace the tenant may own, with the field that causes it."""
+    yield naming.data_namespace(tenant.name), ("metadata", "name")
+    for i, app in enumerate(tenant.spec.apps):
+        yield naming.app_namespace(tenant.name, app.name), ("spec", "apps", i, "name")
+    for i, sandbox in enumerate(tenant.spec.sandboxes):
+        yield naming.sandbox_namespace(tenant.name, sandbox.user), ("spec", "sandboxes", i, "user")
+
+
+def _collisions(platform: Platform, tenants: dict[str, Located]) -> Iterator[Problem]:
+    owner: dict[str, str] = {ns: "the platform" for ns in naming.RESERVED_NAMESPACES}
+    owner.update({c.namespace: f"platform component {c.name!r}" for c in platform.spec.components})
+    for name in sorted(tenants):
+        tenant, doc = tenants[name]
+        for namespace, loc in _namespaces(tenant):
+            if namespace in owner and owner[namespace] != f"tenant {name!r}":
+                yield _at(doc, loc, f"namespace {namespace!r} collides with {owner[namespace]}")
+            owner.setdefault(namespace, f"tenant {name!r}")
+
+
+def _ingress_hosts(tenants: dict[str, Located]) -> Iterator[Problem]:
+    """Host labels are per environment domain, so two apps anywhere may not share one."""
+    owner: dict[str, str] = {}
+    for name in sorted(tenants):
+        tenant, doc = tenants[name]
+        for i, app in enumerate(tenant.spec.apps):
+            if app.ingress is None:
+                continue
+            here = f"{name}/{app.name}"
+            if app.ingress.host in owner:
+                yield _at(doc, ("spec", "apps", i, "ingress", "host"),
+                          f"ingress host {app.ingress.host!r} is already used by {owner[app.ingress.host]}")
+            else:
+                owner[app.ingress.host] = here
+
+
+def check(
+    platform: Platform,
+    platform_doc: SourceDoc,
+    environments: dict[str, Located],
+    tenants: dict[str, Located],
+) -> list[Problem]:
+    problems = list(_platform(platform, platform_doc))
+    for env, doc in environments.values():
+        problems += _environment(env, doc, platform)
+    for tenant, doc in tenants.values():
+        problems += _tenant(tenant, doc, platform, environments)
+    problems += _collisions(platform, tenants)
+    problems += _ingress_hosts(tenants)
+    return problems

@@ -1,0 +1,71 @@
+"""Names derived from the blueprints: namespaces, sandbox slugs, file paths.
+
+Kept in one place because the loader (collision checks), the renderers and later the checks must
+all agree on them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.model.environment import Environment
+from generator.model.tenant import SANDBOX_SLUG_MAX, Tenant
+
+DATA_SUFFIX = "data"
+SANDBOX_INFIX = "sbx"
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
+
+def app_namespace(tenant: str, app: str) -> str:
+    return f"{tenant}-{app}"
+
+
+def data_namespace(tenant: str) -> str:
+    return f"{tenant}-{DATA_SUFFIX}"
+
+
+def sandbox_slug(user: str) -> str:
+    """The DNS-safe form of an SSO user: the local part of the e-mail, lower-cased.
+
+    Two users of one tenant with the same slug are rejected at load time.
+    """
+    local = user.split("@", 1)[0].lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", local).strip("-")[:SANDBOX_SLUG_MAX].strip("-")
+    return slug or "user"
+
+
+def sandbox_namespace(tenant: str, user: str) -> str:
+    return f"{tenant}-{SANDBOX_INFIX}-{sandbox_slug(user)}"
+
+
+def object_file(obj: dict) -> str:
+    """``<namespace or _cluster>/<kind>-<name>.yaml``: one object per file, path from identity."""
+    meta = obj["metadata"]
+    return f"{meta.get('namespace', '_cluster')}/{obj['kind'].lower()}-{meta['name']}.yaml"
+
+
+def database_users(tenant: Tenant) -> dict[str, list[str]]:
+    """Which apps use each database, in blueprint order."""
+    users: dict[str, list[str]] = {db.name: [] for db in tenant.spec.databases}
+    for app in tenant.spec.apps:
+        for ref in app.databases:
+            users[ref].append(app.name)
+    return users
+
+
+def needs_data_namespace(tenant: Tenant, env: Environment) -> bool:
+    """Shared-mode environments, and databases used by no app or by several, live in <tenant>-data."""
+    if not tenant.spec.databases:
+        return False
+    if env.spec.databases.mode == "shared":
+        return True
+    return any(len(apps) != 1 for apps in database_users(tenant).values())
+
+
+def tenant_namespaces(tenant: Tenant, env: Environment) -> dict[str, str]:
+    """Namespace -> role (app, data, sandbox) of one tenant in one environment, sorted by name."""
+    found = {app_namespace(tenant.name, a.name): "app" for a in tenant.spec.apps}
+    if needs_data_namespace(tenant, env):
+        found[data_namespace(tenant.name)] = "data"
+    found.update({sandbox_namespace(tenant.name, s.user): "sandbox" for s in tenant.spec.sandboxes})
+    return dict(sorted(found.items()))

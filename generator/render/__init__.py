@@ -1,0 +1,1 @@
+"""Pure functions from validated models to Kubernetes objects (plain dicts); no I/O here."""

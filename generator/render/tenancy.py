@@ -1,0 +1,134 @@
+"""Tenant guardrails, owned by the platform's ``system/tenancy`` application.
+
+Per tenant namespace: the Namespace with Pod Security Admission labels, a ResourceQuota and a
+LimitRange (the tenant quota split evenly over its namespaces), default-deny NetworkPolicies with
+the explicit allows every workload needs, and RoleBindings for the tenant's SSO groups.
+"""
+
+from __future__ import annotations
+
+from generator import naming
+from generator.model import Environment, Platform, Tenant
+from generator.render import quantity
+from generator.render.meta import Obj, labels, make
+
+COMPONENT = "tenancy"
+ROLE_LABEL = "platformctl.dev/namespace-role"
+# Starting points for containers that set nothing; capped by the namespace's share.
+DEFAULT_CPU_REQUEST = "100m"
+DEFAULT_MEMORY_REQUEST = "128Mi"
+DEFAULT_MEMORY_LIMIT = "256Mi"
+# The groups Casdoor puts in the token's groups claim are "<organization>/<group>".
+OWNERS, MEMBERS = "owners", "members"
+
+
+def sso_group(platform: Platform, tenant: str, role: str) -> str:
+    return f"{platform.spec.sso.organization}/{tenant}-{role}"
+
+
+def _pod_security(platform: Platform) -> dict[str, str]:
+    minor = "v" + ".".join(platform.spec.kubernetes_version.split(".")[:2])
+    result = {}
+    for mode in ("enforce", "audit", "warn"):
+        result[f"pod-security.kubernetes.io/{mode}"] = "restricted"
+        result[f"pod-security.kubernetes.io/{mode}-version"] = minor
+    return result
+
+
+def _namespace(platform: Platform, env: Environment, tenant: str, name: str, role: str) -> Obj:
+    lab = {**labels(env.name, tenant=tenant, component=COMPONENT), ROLE_LABEL: role, **_pod_security(platform)}
+    return make("v1", "Namespace", name, labels=lab)
+
+
+def _quota(tenant: Tenant, count: int) -> dict[str, str]:
+    q = tenant.spec.quota
+    return {
+        "cpu": quantity.cpu(quantity.share(q.cpu, count)),
+        "memory": quantity.binary(quantity.share(q.memory, count)),
+        "storage": quantity.binary(quantity.share(q.storage, count)),
+        "pods": str(max(1, q.pods // count)),
+    }
+
+
+def _resource_quota(ns: str, lab: dict[str, str], share: dict[str, str]) -> Obj:
+    hard = {
+        "requests.cpu": share["cpu"],
+        "requests.memory": share["memory"],
+        "limits.memory": share["memory"],
+        "requests.storage": share["storage"],
+        "pods": share["pods"],
+        "services.loadbalancers": "0",
+        "services.nodeports": "0",
+    }
+    return make("v1", "ResourceQuota", "tenant-quota", namespace=ns, labels=lab, spec={"hard": hard})
+
+
+def _limit_range(ns: str, lab: dict[str, str], share: dict[str, str]) -> Obj:
+    memory_limit = quantity.smaller(DEFAULT_MEMORY_LIMIT, share["memory"])
+    container = {
+        "type": "Container",
+        "default": {"memory": memory_limit},
+        "defaultRequest": {
+            "cpu": quantity.smaller(DEFAULT_CPU_REQUEST, share["cpu"]),
+            "memory": quantity.smaller(DEFAULT_MEMORY_REQUEST, memory_limit),
+        },
+        "max": {"memory": share["memory"]},
+    }
+    pvc = {"type": "PersistentVolumeClaim", "max": {"storage": share["storage"]}}
+    return make("v1", "LimitRange", "tenant-limits", namespace=ns, labels=lab, spec={"limits": [container, pvc]})
+
+
+def _from_namespace(name: str) -> dict:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+
+def _network_policies(ns: str, lab: dict[str, str], env: Environment, monitoring: str) -> list[Obj]:
+    def policy(name: str, **spec: object) -> Obj:
+        return make("networking.k8s.io/v1", "NetworkPolicy", name, namespace=ns, labels=lab,
+                    spec={"podSelector": {}, **spec})
+
+    dns = {
+        "to": [{**_from_namespace("kube-system"), "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+    return [
+        policy("default-deny", policyTypes=["Ingress", "Egress"]),
+        policy("allow-dns", policyTypes=["Egress"], egress=[dns]),
+        policy("allow-same-namespace", policyTypes=["Ingress", "Egress"],
+               ingress=[{"from": [{"podSelector": {}}]}], egress=[{"to": [{"podSelector": {}}]}]),
+        policy("allow-ingress-controller", policyTypes=["Ingress"],
+               ingress=[{"from": [_from_namespace(env.spec.ingress.namespace)]}]),
+        policy("allow-monitoring", policyTypes=["Ingress"], ingress=[{"from": [_from_namespace(monitoring)]}]),
+    ]
+
+
+def _role_bindings(platform: Platform, tenant: str, ns: str, lab: dict[str, str]) -> list[Obj]:
+    prefix = platform.spec.sso.groups_prefix
+    result = []
+    for role, cluster_role in ((OWNERS, "admin"), (MEMBERS, "edit")):
+        subject = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                   "name": prefix + sso_group(platform, tenant, role)}
+        result.append(make(
+            "rbac.authorization.k8s.io/v1", "RoleBinding", f"tenant-{role}", namespace=ns, labels=lab,
+            roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role},
+            subjects=[subject],
+        ))
+    return result
+
+
+def render(platform: Platform, env: Environment, tenant: Tenant) -> list[Obj]:
+    """Every guardrail object of one (effective) tenant in one environment."""
+    namespaces = naming.tenant_namespaces(tenant, env)
+    if not namespaces:
+        return []
+    share = _quota(tenant, len(namespaces))
+    monitoring = platform.namespace_of("monitoring", "monitoring")
+    lab = labels(env.name, tenant=tenant.name, component=COMPONENT)
+    objects: list[Obj] = []
+    for ns, role in namespaces.items():
+        objects.append(_namespace(platform, env, tenant.name, ns, role))
+        objects.append(_resource_quota(ns, lab, share))
+        objects.append(_limit_range(ns, lab, share))
+        objects += _network_policies(ns, lab, env, monitoring)
+        objects += _role_bindings(platform, tenant.name, ns, lab)
+    return objects

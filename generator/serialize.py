@@ -1,0 +1,20 @@
+"""Canonical YAML: sorted keys, block style, LibYAML's C emitter. Same object, same bytes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
+
+
+def dump(obj: Any) -> bytes:
+    return yaml.dump(
+        obj, Dumper=yaml.CSafeDumper, encoding="utf-8", sort_keys=True,
+        default_flow_style=False, allow_unicode=True, width=4096,
+    )
+
+
+def kustomization(resources: list[str]) -> bytes:
+    return dump({"apiVersion": KUSTOMIZE_API, "kind": "Kustomization", "resources": sorted(resources)})

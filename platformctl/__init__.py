@@ -1,0 +1,1 @@
+"""platformctl: the command line on top of the generator and the checks."""
