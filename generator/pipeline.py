@@ -1,13 +1,14 @@
 """Blueprints + environment -> the file tree of ``rendered/<env>``, in memory.
 
 A tenant's files depend only on (platform, environment, tenant), so they are produced by one
-function, ``tenant_files``: the unit that the writer caches and that can run in parallel.
-Directory listings (kustomization.yaml) are built last from the file names alone.
+function, ``tenant_objects``: the unit that the render cache keys and that can run in parallel.
+Directory listings (kustomization.yaml) are built from the file names alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from generator import naming
 from generator.loader import Blueprints
@@ -18,41 +19,46 @@ from generator.render.meta import Obj
 from generator.serialize import dump, kustomization
 
 Files = dict[str, bytes]
+Objects = dict[str, Obj]
 KUSTOMIZATION = "kustomization.yaml"
 
 
-def _place(directory: str, objects: Iterable[Obj]) -> Files:
-    files: Files = {}
+def _place(directory: str, objects: Iterable[Obj]) -> Objects:
+    placed: Objects = {}
     for obj in objects:
         path = f"{directory}/{naming.object_file(obj)}"
-        if path in files:
+        if path in placed:
             raise ValueError(f"two objects render to {path}")  # a renderer bug, not bad input
-        files[path] = dump(obj)
-    return files
+        placed[path] = obj
+    return placed
 
 
-def _with_kustomization(directory: str, files: Files) -> Files:
+def _with_kustomization(directory: str, objects: Objects) -> Objects:
     prefix = directory + "/"
-    listed = [p.removeprefix(prefix) for p in files if p.startswith(prefix)]
-    return {**files, f"{directory}/{KUSTOMIZATION}": kustomization(listed)}
+    listed = [p.removeprefix(prefix) for p in objects if p.startswith(prefix)]
+    return {**objects, f"{directory}/{KUSTOMIZATION}": kustomization(listed)}
 
 
-def tenant_files(platform: Platform, env: Environment, tenant: Tenant) -> Files:
-    """Everything one tenant contributes to rendered/<env> (its tenancy dir, its own dir, its Argo CD objects)."""
+def tenant_objects(platform: Platform, env: Environment, tenant: Tenant) -> Objects:
+    """Everything one tenant contributes to rendered/<env>: its tenancy dir, its own dir, its Argo CD objects."""
     effective = effective_tenant(tenant, env, platform)
     guard_dir = f"system/{tenancy.COMPONENT}/{tenant.name}"
-    files = _with_kustomization(guard_dir, _place(guard_dir, tenancy.render(platform, env, effective)))
-    files.update(_with_kustomization(f"tenants/{tenant.name}", {}))
-    files.update(_place("argocd", [
+    objects = _with_kustomization(guard_dir, _place(guard_dir, tenancy.render(platform, env, effective)))
+    objects.update(_with_kustomization(f"tenants/{tenant.name}", {}))
+    objects.update(_place("argocd", [
         argocd.tenant_project(platform, env, effective),
         argocd.tenant_application(platform, env, effective),
     ]))
-    return files
+    return objects
 
 
-def platform_files(platform: Platform, env: Environment, tenant_names: list[str]) -> Files:
-    """The parts of the tree that are not any one tenant's."""
-    files: Files = {}
+def tenant_files(platform: Platform, env: Environment, tenant: Tenant) -> Files:
+    return {path: dump(obj) for path, obj in tenant_objects(platform, env, tenant).items()}
+
+
+def platform_objects(platform: Platform, env: Environment, tenant_names: list[str]) -> Objects:
+    """The parts of the tree that are not any one tenant's (except the argocd/ listing)."""
+    objects: Objects = {}
     argocd_objects = [
         argocd.root_application(platform, env),
         argocd.platform_project(platform, env),
@@ -60,36 +66,52 @@ def platform_files(platform: Platform, env: Environment, tenant_names: list[str]
     ]
     for component in platform.spec.components:
         directory = f"system/{component.name}"
-        files.update(_with_kustomization(directory, _place(directory, system.render(env, component))))
+        objects.update(_with_kustomization(directory, _place(directory, system.render(env, component))))
         argocd_objects.append(argocd.component_application(platform, env, component))
-    files.update(_place("argocd", argocd_objects))
-    files[f"system/{tenancy.COMPONENT}/{KUSTOMIZATION}"] = kustomization(tenant_names)
-    return files
+    objects.update(_place("argocd", argocd_objects))
+    objects[f"system/{tenancy.COMPONENT}/{KUSTOMIZATION}"] = kustomization(tenant_names)
+    return objects
+
+
+def argocd_listing(paths: Iterable[str]) -> tuple[str, Obj]:
+    """argocd/kustomization.yaml lists every file of argocd/, the tenants' included."""
+    return f"argocd/{KUSTOMIZATION}", kustomization([p.removeprefix("argocd/") for p in paths if p.startswith("argocd/")])
 
 
 def tenants_in(blueprints: Blueprints, env: Environment) -> list[Tenant]:
     return [t for t in blueprints.tenants.values() if present_in(t, env)]
 
 
+def environment_objects(blueprints: Blueprints, env: Environment) -> Objects:
+    """Every object (and kustomization) of one environment, keyed by path; used by tests and the benchmark."""
+    platform = blueprints.platform
+    tenants = tenants_in(blueprints, env)
+    objects = platform_objects(platform, env, [t.name for t in tenants])
+    for tenant in tenants:
+        objects.update(tenant_objects(platform, env, tenant))
+    path, listing = argocd_listing(objects)
+    objects[path] = listing
+    return dict(sorted(objects.items()))
+
+
 def render_environment(
     blueprints: Blueprints,
     env: Environment,
-    tenant_renderer: Callable[[list[Tenant]], Iterable[Files]] | None = None,
-) -> Files:
-    """The complete file tree of one environment, sorted by path.
+    tenant_renderer: Callable[[list[Tenant]], Iterable[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """The complete file tree of one environment (path -> bytes), sorted by path.
 
-    ``tenant_renderer`` lets the caller supply tenant files from a cache or a process pool; by
-    default each tenant is rendered here.
+    ``tenant_renderer`` lets the caller supply each tenant's files from a cache or a process pool
+    (values may then be writer.REUSE markers); by default each tenant is rendered here.
     """
     platform = blueprints.platform
     tenants = tenants_in(blueprints, env)
-    if tenant_renderer is None:
-        parts: Iterable[Files] = (tenant_files(platform, env, t) for t in tenants)
-    else:
-        parts = tenant_renderer(tenants)
-    files = platform_files(platform, env, [t.name for t in tenants])
+    files: dict[str, Any] = {
+        path: dump(obj) for path, obj in platform_objects(platform, env, [t.name for t in tenants]).items()
+    }
+    parts = tenant_renderer(tenants) if tenant_renderer else (tenant_files(platform, env, t) for t in tenants)
     for part in parts:
         files.update(part)
-    argocd_listing = [p.removeprefix("argocd/") for p in files if p.startswith("argocd/")]
-    files["argocd/" + KUSTOMIZATION] = kustomization(argocd_listing)
+    path, listing = argocd_listing(files)
+    files[path] = dump(listing)
     return dict(sorted(files.items()))

@@ -16,5 +16,5 @@ def dump(obj: Any) -> bytes:
     )
 
 
-def kustomization(resources: list[str]) -> bytes:
-    return dump({"apiVersion": KUSTOMIZE_API, "kind": "Kustomization", "resources": sorted(resources)})
+def kustomization(resources: list[str]) -> dict[str, Any]:
+    return {"apiVersion": KUSTOMIZE_API, "kind": "Kustomization", "resources": sorted(resources)}
