@@ -1,21 +1,25 @@
 """``platformctl render``: load, render every environment, then write or compare rendered/.
 
-Everything is computed in memory before the first byte is written, so bad input writes nothing.
+All environments are rendered in memory before the first byte is written, so bad input writes
+nothing. Writing reuses unchanged tenants through the render cache (generator/cache.py);
+``check`` renders everything afresh and only compares.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import writer
+from generator import cache, parallel, writer
 from generator.errors import BlueprintError, Problem
 from generator.loader import Blueprints, load
-from generator.pipeline import Files, render_environment
+from generator.model import Environment, Tenant
+from generator.pipeline import render_environment
 
 RENDERED = "rendered"
-Progress = Callable[[str, int], None]  # (environment, number of tenants) -> None, per environment
+# (environment, tenants done, tenants in total), called as tenants finish
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -24,6 +28,7 @@ class EnvReport:
     files: int
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    reused_tenants: int = 0
     stale: writer.Staleness | None = None
 
 
@@ -54,35 +59,80 @@ def _env_dirs(out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def render_all(
-    blueprints: Blueprints, out: Path, *, only: str | None = None, progress: Progress | None = None
-) -> dict[str, Files]:
-    """Render the selected environments in memory; no I/O."""
-    trees = {}
-    for name in select_environments(blueprints, only):
-        env = blueprints.environments[name]
-        trees[name] = render_environment(blueprints, env)
-        if progress:
-            progress(name, len(blueprints.tenants))
-    return trees
+@dataclass
+class _Rendered:
+    files: dict[str, writer.Entry]
+    cache: cache.RenderCache
+    reused: int
+
+
+def _render_env(
+    blueprints: Blueprints, env: Environment, tree: Path | None, progress: Progress | None
+) -> _Rendered:
+    """Render one environment; with ``tree`` reuse the tenants the cache vouches for."""
+    platform = blueprints.platform
+    context = cache.context_key(platform, env)
+    previous = cache.load(tree, context) if tree is not None else cache.RenderCache(context)
+    fresh = cache.RenderCache(context)
+    reused = 0
+
+    def tenants_files(tenants: list[Tenant]) -> Iterator[dict[str, writer.Entry]]:
+        nonlocal reused
+        keys = {t.name: cache.tenant_key(t) for t in tenants}
+        todo = []
+        done = 0
+        for tenant in tenants:
+            paths = previous.reusable(tenant, keys[tenant.name], tree) if tree is not None else None
+            if paths is None:
+                todo.append(tenant)
+                continue
+            fresh.tenants[tenant.name] = previous.tenants[tenant.name]
+            reused += 1
+            done += 1
+            yield dict.fromkeys(paths, writer.REUSE)
+        if progress and done:
+            progress(env.name, done, len(tenants))
+        for name, files in parallel.render_tenants(platform, env, todo):
+            fresh.tenants[name] = cache.TenantEntry(keys[name], dict.fromkeys(files, (0, 0, 0)))
+            done += 1
+            if progress:
+                progress(env.name, done, len(tenants))
+            yield files
+
+    files = render_environment(blueprints, env, tenants_files)
+    return _Rendered(files, fresh, reused)
+
+
+def _record(tree: Path, rendered: _Rendered) -> None:
+    """Note the identity of every tenant file now on disk, for the next run."""
+    for entry in rendered.cache.tenants.values():
+        if any(ident == (0, 0, 0) for ident in entry.files.values()):
+            entry.files = {rel: cache.identity(tree / rel) for rel in entry.files}
+    cache.save(tree, rendered.cache)
 
 
 def run(root: Path, *, only: str | None = None, check: bool = False, progress: Progress | None = None) -> RenderReport:
     """Render (or with ``check`` compare) rendered/ under ``root``. Raises BlueprintError on bad input."""
     blueprints = load(root)
     out = root / RENDERED
-    trees = render_all(blueprints, out, only=only, progress=progress)
+    names = select_environments(blueprints, only)
     report = RenderReport()
     stray = [d for d in _env_dirs(out) if d not in blueprints.environments] if only is None else []
     if check:
         report.extra_envs = stray
-        for name, files in trees.items():
+        for name in names:
+            files = _render_env(blueprints, blueprints.environments[name], None, progress).files
             report.envs.append(EnvReport(name, len(files), stale=writer.compare(out / name, files)))
         return report
-    for name, files in trees.items():
-        result = writer.write_tree(out / name, dict(files))
-        report.envs.append(EnvReport(name, len(files), written=result.written, removed=result.removed))
+    rendered = {name: _render_env(blueprints, blueprints.environments[name], out / name, progress) for name in names}
+    for name, result in rendered.items():
+        tree = out / name
+        cache.forget(tree)  # from here until _record, the cache would describe the wrong tree
+        written = writer.write_tree(tree, result.files)
+        _record(tree, result)
+        report.envs.append(EnvReport(name, len(result.files), written.written, written.removed, result.reused))
     for name in stray:
         writer.remove_tree(out / name)
+        cache.forget(out / name)
         report.pruned_envs.append(name)
     return report

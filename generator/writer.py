@@ -74,14 +74,19 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def list_tree(root: Path) -> list[str]:
     """Relative paths of the files under ``root``, sorted, skipping our hidden left-overs."""
-    if not root.is_dir():
-        return []
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".platformctl-")]
-        rel = os.path.relpath(dirpath, root)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        found.extend(prefix + name for name in filenames)
+    found: list[str] = []
+
+    def walk(directory: str, prefix: str) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith(".platformctl-"):
+                        walk(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    found.append(prefix + entry.name)
+
+    if root.is_dir():
+        walk(str(root), "")
     return sorted(found)
 
 
@@ -123,54 +128,64 @@ def clean_leftovers(parent: Path) -> None:
                 continue
         if entry.name.startswith((STAGING, RETIRED)):
             shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(".platformctl-") and entry.name.endswith(".tmp"):
+            entry.unlink(missing_ok=True)
 
 
-def _build(staging: Path, target: Path, files: dict[str, Entry], result: WriteResult) -> None:
+def _settle(target: Path, files: dict[str, Entry], current: set[str]) -> dict[str, Entry]:
+    """Mark every file whose bytes equal the current tree's as REUSE: it will be linked, not written."""
+    return {
+        rel: REUSE if isinstance(data, Reuse) or (rel in current and _same(target / rel, data)) else data
+        for rel, data in files.items()
+    }
+
+
+def _build(staging: Path, target: Path, files: dict[str, Entry]) -> None:
+    staging.mkdir()
     made: set[str] = set()
     for rel, data in files.items():
         directory = rel.rpartition("/")[0]
         if directory and directory not in made:
-            (staging / directory).mkdir(parents=True, exist_ok=True)
+            os.makedirs(staging / directory, exist_ok=True)
             made.add(directory)
-        old = target / rel
-        if isinstance(data, Reuse) or _same(old, data):
-            os.link(old, staging / rel)
-            result.linked += 1
-            continue
-        with open(staging / rel, "xb") as handle:
-            handle.write(data)
-        result.written.append(rel)
+        if isinstance(data, Reuse):
+            os.link(target / rel, staging / rel)
+        else:
+            with open(staging / rel, "xb") as handle:
+                handle.write(data)
 
 
-def write_tree(target: Path, files: dict[str, Entry], *, previous: list[str] | None = None) -> WriteResult:
-    """Make the tree at ``target`` hold exactly ``files``, atomically.
+def write_tree(target: Path, files: dict[str, Entry], *, current: list[str] | None = None) -> WriteResult:
+    """Make the tree at ``target`` hold exactly ``files``, atomically; touch nothing if it already does.
 
-    ``previous`` is the current tree's file list when the caller already knows it.
+    ``current`` is the present tree's file list when the caller already has it.
     """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(parent)
-    result = WriteResult()
-    current = set(previous if previous is not None else list_tree(target))
-    result.removed = sorted(current - files.keys())
+    present = set(current if current is not None else list_tree(target))
+    files = _settle(target, files, present)
+    result = WriteResult(
+        written=[rel for rel, data in files.items() if not isinstance(data, Reuse)],
+        linked=sum(isinstance(data, Reuse) for data in files.values()),
+        removed=sorted(present - files.keys()),
+    )
+    if not result.changed and target.is_dir():
+        return result
     staging = parent / f"{STAGING}{target.name}-{os.getpid()}"
     try:
-        _build(staging, target, files, result)
-        if not result.changed and target.is_dir():
-            shutil.rmtree(staging)
-            return result
-        if target.is_dir():
-            if _exchange(staging, target):
-                shutil.rmtree(staging)
-                return result
+        _build(staging, target, files)
+        if not target.is_dir():
+            os.rename(staging, target)
+        elif _exchange(staging, target):
+            shutil.rmtree(staging)  # now the old tree
+        else:
             # No RENAME_EXCHANGE: move the old tree aside, then the new one in. A crash between
-            # the two renames leaves no target; recover() puts the retired tree back.
+            # the two renames leaves no target; clean_leftovers() puts the retired tree back.
             retired = parent / f"{RETIRED}{target.name}-{os.getpid()}"
             os.rename(target, retired)
             os.rename(staging, target)
             shutil.rmtree(retired)
-        else:
-            os.rename(staging, target)
         return result
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -12,9 +12,11 @@ from generator import build
 def render_with_progress(root: Path, *, only: str | None, check: bool) -> build.RenderReport:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("rendering environments", total=None)
+        tasks: dict[str, int] = {}
 
-        def advance(env: str, tenants: int) -> None:
-            bar.update(task, advance=1, description=f"rendered {env} ({tenants} tenants)")
+        def advance(env: str, done: int, total: int) -> None:
+            if env not in tasks:
+                tasks[env] = bar.add_task(f"rendering {env}", total=total)
+            bar.update(tasks[env], completed=done)
 
         return build.run(root, only=only, check=check, progress=advance)

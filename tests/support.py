@@ -1,0 +1,65 @@
+"""Helpers shared by the tests: throwaway platform repos built from the example platform."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def example_repo(dest: Path, *, rendered: bool = False) -> Path:
+    """A copy of the example platform (blueprints/ and environments/, optionally rendered/)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "blueprints", dest / "blueprints")
+    shutil.copytree(REPO / "environments", dest / "environments")
+    if rendered:
+        shutil.copytree(REPO / "rendered", dest / "rendered")
+    return dest
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Path -> sha256 of every file under ``root``, hidden platformctl files excluded."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not any(part.startswith(".platformctl-") for part in p.relative_to(root).parts)
+    }
+
+
+def platformctl(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "platformctl", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def write_tenant(root: Path, name: str, body: str) -> Path:
+    path = root / "blueprints" / "tenants" / f"{name}.yaml"
+    path.write_text(body)
+    return path
+
+
+def synthetic_tenant(name: str, index: int) -> str:
+    """A tenant with 3 apps, 2 databases and 2 sandboxes, unique hosts per index."""
+    return f"""apiVersion: platformctl.dev/v1alpha1
+kind: Tenant
+metadata: {{name: {name}}}
+spec:
+  owners: [owner@{name}.io]
+  members: [dev@{name}.io]
+  quota: {{cpu: "6", memory: 12Gi, storage: 60Gi, pods: 40}}
+  apps:
+    - {{name: web, image: registry.example.com/{name}/web:1.{index}.0, databases: [main], ingress: {{host: {name}-web}}}}
+    - {{name: jobs, image: registry.example.com/{name}/jobs:1.0.0, databases: [main, events]}}
+    - {{name: api, runtime: kubero, repo: {name}/api}}
+  databases:
+    - {{name: main}}
+    - {{name: events, backup: {{schedule: "0 0 3 * * *"}}}}
+  sandboxes:
+    - {{user: owner@{name}.io}}
+    - {{user: dev@{name}.io}}
+"""

@@ -1,0 +1,218 @@
+"""generator.build and `platformctl render`: write, --check, prune, determinism, atomicity, cache."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import build, cache, writer
+from tests.support import REPO, example_repo, platformctl, synthetic_tenant, tree_digest, write_tenant
+
+
+def test_example_platform_rendered_tree_is_up_to_date() -> None:
+    """The committed rendered/ is what the committed blueprints produce (the `make check` job)."""
+    result = platformctl("render", "--check", "--root", str(REPO))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rendered/ is up to date" in result.stdout
+
+
+def test_render_writes_every_environment(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    report = build.run(root)
+    assert [e.env for e in report.envs] == ["local", "prod", "staging"]
+    assert sorted(os.listdir(root / "rendered")) == [
+        ".platformctl-cache-local.json", ".platformctl-cache-prod.json", ".platformctl-cache-staging.json",
+        "local", "prod", "staging",
+    ]
+    assert tree_digest(root / "rendered") == tree_digest(REPO / "rendered")
+
+
+def test_second_render_touches_nothing(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    build.run(root)
+    before = {p: p.stat().st_ino for p in (root / "rendered").rglob("*.yaml")}
+    report = build.run(root)
+    assert all(not e.written and not e.removed for e in report.envs)
+    assert {p: p.stat().st_ino for p in (root / "rendered").rglob("*.yaml")} == before
+
+
+def test_render_only_one_environment(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    build.run(root, only="prod")
+    assert sorted(p.name for p in (root / "rendered").iterdir() if not p.name.startswith(".")) == ["prod"]
+
+
+def test_unknown_environment_is_bad_input(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    result = platformctl("render", "--root", str(root), "--env", "qa")
+    assert result.returncode == 2
+    assert "environments/qa.yaml:1:1: <document>: no such environment (known: local, prod, staging)" in result.stderr
+    assert not (root / "rendered").exists()
+
+
+def test_determinism_across_hash_seeds(tmp_path: Path) -> None:
+    digests = []
+    for seed in ("0", "1", "12345"):
+        root = example_repo(tmp_path / f"repo-{seed}")
+        for i in range(5):
+            write_tenant(root, f"syn{i}", synthetic_tenant(f"syn{i}", i))
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = platformctl("render", "--root", str(root), env=env)
+        assert result.returncode == 0, result.stderr
+        digests.append(tree_digest(root / "rendered"))
+    assert digests[0] == digests[1] == digests[2]
+    assert len(digests[0]) > 400
+
+
+def test_check_reports_stale_missing_and_extra_and_writes_nothing(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo", rendered=True)
+    assert platformctl("render", "--check", "--root", str(root)).returncode == 0
+    quota = root / "rendered/local/system/tenancy/acme/acme-shop/resourcequota-tenant-quota.yaml"
+    quota.write_text(quota.read_text().replace("pods: '10'", "pods: '99'"))
+    (root / "rendered/prod/argocd/argocd/appproject-acme.yaml").unlink()
+    (root / "rendered/staging/tenants/acme/stray.yaml").write_text("kind: ConfigMap\n")
+    (root / "rendered/qa").mkdir()
+    before = tree_digest(root)
+    result = platformctl("render", "--check", "--root", str(root))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "stale: rendered/local/system/tenancy/acme/acme-shop/resourcequota-tenant-quota.yaml",
+        "missing: rendered/prod/argocd/argocd/appproject-acme.yaml",
+        "extra: rendered/staging/tenants/acme/stray.yaml",
+        "extra: rendered/qa/ (no such environment)",
+    ]
+    assert tree_digest(root) == before
+
+
+def test_check_does_not_trust_the_cache(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    build.run(root)
+    app = root / "rendered/local/argocd/argocd/application-tenant-acme.yaml"
+    app.write_text(app.read_text().replace("tenant-acme", "tenant-acme-edited"))
+    report = build.run(root, check=True)
+    assert report.envs[0].stale is not None
+    assert report.envs[0].stale.stale == ["argocd/argocd/application-tenant-acme.yaml"]
+
+
+def test_removed_tenant_app_and_environment_are_pruned(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    build.run(root)
+    assert (root / "rendered/local/system/tenancy/initech").is_dir()
+    (root / "blueprints/tenants/initech.yaml").unlink()
+    acme = root / "blueprints/tenants/acme.yaml"
+    acme.write_text(acme.read_text().replace("    - name: storefront\n      runtime: kubero\n      repo: acme/storefront\n"
+                                             "      port: 3000\n      env: {NODE_ENV: production}\n"
+                                             "      ingress: {host: storefront}\n", "")
+               .replace("environments: [local, staging, prod]", "environments: [local, prod]"))
+    (root / "environments/staging.yaml").unlink()
+    report = build.run(root)
+    assert report.pruned_envs == ["staging"]
+    assert not (root / "rendered/staging").exists()
+    assert not list((root / "rendered/local").rglob("*initech*"))
+    assert not list((root / "rendered/local").rglob("*acme-storefront*"))
+    removed = next(e for e in report.envs if e.env == "local").removed
+    assert "argocd/argocd/application-tenant-initech.yaml" in removed
+    assert "system/tenancy/acme/acme-storefront/networkpolicy-default-deny.yaml" in removed
+    assert platformctl("render", "--check", "--root", str(root)).returncode == 0
+
+
+def test_bad_input_writes_nothing(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    build.run(root)
+    before = tree_digest(root / "rendered")
+    # one good change and one bad one: neither may reach rendered/
+    write_tenant(root, "newco", synthetic_tenant("newco", 1))
+    acme = root / "blueprints/tenants/acme.yaml"
+    acme.write_text(acme.read_text().replace("storage: 100Gi", "storage: 100GB"))
+    result = platformctl("render", "--root", str(root))
+    assert result.returncode == 2
+    assert "blueprints/tenants/acme.yaml:9:44: spec.quota.storage:" in result.stderr
+    assert tree_digest(root / "rendered") == before
+
+
+def test_cache_reuses_unchanged_tenants_and_renders_changed_ones(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    build.run(root, only="local")
+    report = build.run(root, only="local")
+    assert report.envs[0].reused_tenants == 3
+    globex = root / "blueprints/tenants/globex.yaml"
+    globex.write_text(globex.read_text().replace('pods: 30', 'pods: 40'))
+    report = build.run(root, only="local")
+    assert report.envs[0].reused_tenants == 2
+    assert report.envs[0].written == [
+        f"system/tenancy/globex/{ns}/resourcequota-tenant-quota.yaml"
+        for ns in ("globex-api", "globex-data", "globex-sbx-mona", "globex-worker")
+    ]
+
+
+def test_cache_notices_hand_edits(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    build.run(root, only="local")
+    target = root / "rendered/local/system/tenancy/acme/acme-shop/networkpolicy-default-deny.yaml"
+    original = target.read_bytes()
+    with target.open("ab") as handle:  # same inode, new content
+        handle.write(b"# edited\n")
+    report = build.run(root, only="local")
+    assert report.envs[0].written == ["system/tenancy/acme/acme-shop/networkpolicy-default-deny.yaml"]
+    assert target.read_bytes() == original
+
+
+def test_cache_of_other_inputs_is_ignored(tmp_path: Path) -> None:
+    root = example_repo(tmp_path / "repo")
+    build.run(root, only="local")
+    env_file = root / "environments/local.yaml"
+    env_file.write_text(env_file.read_text().replace("namespace: ingress-nginx", "namespace: traefik"))
+    report = build.run(root, only="local")
+    assert report.envs[0].reused_tenants == 0
+    assert any("allow-ingress-controller" in p for p in report.envs[0].written)
+    assert cache.load(root / "rendered/local", "other-context").tenants == {}
+
+
+def _synthetic_repo(root: Path, tenants: int, cpu: str) -> Path:
+    example_repo(root)
+    for name in ("acme", "globex", "initech"):
+        (root / "blueprints/tenants" / f"{name}.yaml").unlink()
+    for i in range(tenants):
+        write_tenant(root, f"t{i:04d}", synthetic_tenant(f"t{i:04d}", i).replace('cpu: "6"', f'cpu: "{cpu}"'))
+    return root
+
+
+@pytest.mark.parametrize("delays", [(0.3, 0.8, 1.3, 1.8, 2.5, 3.5)])
+def test_render_killed_at_any_moment_leaves_old_or_new_tree(tmp_path: Path, delays: tuple[float, ...]) -> None:
+    """kill -9 a render at several instants: rendered/<env> is always exactly the old or the new tree."""
+    old_root = _synthetic_repo(tmp_path / "old", 150, "6")
+    build.run(old_root, only="staging")
+    old = tree_digest(old_root / "rendered/staging")
+    new_root = _synthetic_repo(tmp_path / "new", 150, "7")  # every tenant's quota changes
+    build.run(new_root, only="staging")
+    new = tree_digest(new_root / "rendered/staging")
+    assert old != new
+
+    work = tmp_path / "work"
+    outcomes = []
+    for delay in delays:
+        if work.exists():
+            subprocess.run(["rm", "-rf", str(work)], check=True)
+        _synthetic_repo(work, 150, "6")
+        subprocess.run(["cp", "-a", str(old_root / "rendered"), str(work / "rendered")], check=True)
+        for path in (work / "blueprints/tenants").iterdir():
+            path.write_text(path.read_text().replace('cpu: "6"', 'cpu: "7"'))
+        proc = subprocess.Popen([sys.executable, "-m", "platformctl", "render", "--root", str(work), "--env", "staging"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        now = tree_digest(work / "rendered/staging")
+        assert now in (old, new), f"mixed tree after kill at {delay}s"
+        outcomes.append("new" if now == new else "old")
+        # the next run cleans up and finishes the job
+        build.run(work, only="staging")
+        assert tree_digest(work / "rendered/staging") == new
+        assert not [p for p in os.listdir(work / "rendered") if p.startswith((writer.STAGING, writer.RETIRED))]
+    assert "old" in outcomes  # at least one kill landed mid-render
