@@ -75,7 +75,8 @@ def platform_objects(platform: Platform, env: Environment, tenant_names: list[st
 
 def argocd_listing(paths: Iterable[str]) -> tuple[str, Obj]:
     """argocd/kustomization.yaml lists every file of argocd/, the tenants' included."""
-    return f"argocd/{KUSTOMIZATION}", kustomization([p.removeprefix("argocd/") for p in paths if p.startswith("argocd/")])
+    listed = [p.removeprefix("argocd/") for p in paths if p.startswith("argocd/")]
+    return f"argocd/{KUSTOMIZATION}", kustomization(listed)
 
 
 def tenants_in(blueprints: Blueprints, env: Environment) -> list[Tenant]:

@@ -53,7 +53,10 @@ spec:
   members: [dev@{name}.io]
   quota: {{cpu: "6", memory: 12Gi, storage: 60Gi, pods: 40}}
   apps:
-    - {{name: web, image: registry.example.com/{name}/web:1.{index}.0, databases: [main], ingress: {{host: {name}-web}}}}
+    - name: web
+      image: registry.example.com/{name}/web:1.{index}.0
+      databases: [main]
+      ingress: {{host: {name}-web}}
     - {{name: jobs, image: registry.example.com/{name}/jobs:1.0.0, databases: [main, events]}}
     - {{name: api, runtime: kubero, repo: {name}/api}}
   databases:

@@ -106,10 +106,14 @@ def test_removed_tenant_app_and_environment_are_pruned(tmp_path: Path) -> None:
     assert (root / "rendered/local/system/tenancy/initech").is_dir()
     (root / "blueprints/tenants/initech.yaml").unlink()
     acme = root / "blueprints/tenants/acme.yaml"
-    acme.write_text(acme.read_text().replace("    - name: storefront\n      runtime: kubero\n      repo: acme/storefront\n"
-                                             "      port: 3000\n      env: {NODE_ENV: production}\n"
-                                             "      ingress: {host: storefront}\n", "")
-               .replace("environments: [local, staging, prod]", "environments: [local, prod]"))
+    storefront = (
+        "    - name: storefront\n      runtime: kubero\n      repo: acme/storefront\n"
+        "      port: 3000\n      env: {NODE_ENV: production}\n      ingress: {host: storefront}\n"
+    )
+    text = acme.read_text()
+    assert storefront in text
+    text = text.replace(storefront, "").replace("environments: [local, staging, prod]", "environments: [local, prod]")
+    acme.write_text(text)
     (root / "environments/staging.yaml").unlink()
     report = build.run(root)
     assert report.pruned_envs == ["staging"]
@@ -203,8 +207,8 @@ def test_render_killed_at_any_moment_leaves_old_or_new_tree(tmp_path: Path, dela
         subprocess.run(["cp", "-a", str(old_root / "rendered"), str(work / "rendered")], check=True)
         for path in (work / "blueprints/tenants").iterdir():
             path.write_text(path.read_text().replace('cpu: "6"', 'cpu: "7"'))
-        proc = subprocess.Popen([sys.executable, "-m", "platformctl", "render", "--root", str(work), "--env", "staging"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "platformctl", "render", "--root", str(work), "--env", "staging"]
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

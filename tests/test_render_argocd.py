@@ -1,0 +1,123 @@
+"""generator.render.argocd: app of apps, projects that fence tenants in, sync policy per environment."""
+
+from __future__ import annotations
+
+from generator.loader import load
+from generator.pipeline import environment_objects
+from tests.support import REPO
+
+BP = load(REPO)
+
+
+def _objects(env: str) -> dict[str, dict]:
+    return environment_objects(BP, BP.environments[env])
+
+
+def test_root_application_syncs_the_argocd_directory_of_its_environment() -> None:
+    root = _objects("staging")["argocd/argocd/application-root.yaml"]
+    assert root["spec"]["source"] == {
+        "repoURL": "https://gitea.platform.example.com/platform/platform.git",
+        "targetRevision": "main", "path": "rendered/staging/argocd",
+    }
+    assert root["spec"]["project"] == "platform"
+    assert root["metadata"]["finalizers"] == ["resources-finalizer.argocd.argoproj.io"]
+
+
+def test_argocd_directory_lists_an_application_per_tenant_and_per_system_directory() -> None:
+    objects = _objects("local")
+    listing = objects["argocd/kustomization.yaml"]["resources"]
+    apps = sorted(p for p in listing if "/application-" in p)
+    system_dirs = sorted({p.split("/")[1] for p in objects if p.startswith("system/")})
+    tenants = sorted(BP.tenants)
+    assert apps == sorted(
+        ["argocd/application-root.yaml"]
+        + [f"argocd/application-system-{d}.yaml" for d in system_dirs]
+        + [f"argocd/application-tenant-{t}.yaml" for t in tenants]
+    )
+    for directory in system_dirs:
+        app = objects[f"argocd/argocd/application-system-{directory}.yaml"]["spec"]
+        paths = [s.get("path") for s in app.get("sources", [app.get("source")])]
+        assert f"rendered/local/system/{directory}" in paths
+
+
+def test_tenant_project_allows_only_its_namespaces_and_no_guardrail_or_cluster_kinds() -> None:
+    project = _objects("prod")["argocd/argocd/appproject-acme.yaml"]["spec"]
+    assert [d["namespace"] for d in project["destinations"]] == [
+        "acme-sbx-alice", "acme-sbx-bob", "acme-shop", "acme-storefront",
+    ]
+    assert project["clusterResourceWhitelist"] == []
+    blacklisted = {(b["group"], b["kind"]) for b in project["namespaceResourceBlacklist"]}
+    assert {("", "ResourceQuota"), ("", "LimitRange"), ("networking.k8s.io", "NetworkPolicy"),
+            ("rbac.authorization.k8s.io", "RoleBinding")} <= blacklisted
+    assert project["sourceRepos"] == ["https://gitea.platform.example.com/platform/platform.git"]
+    owners = next(r for r in project["roles"] if r["name"] == "owners")
+    assert owners["groups"] == ["platform/acme-owners"]
+    assert all(p.endswith(", acme/*, allow") for p in owners["policies"])
+
+
+def test_tenant_application_deploys_its_own_directory_in_its_own_project() -> None:
+    app = _objects("prod")["argocd/argocd/application-tenant-globex.yaml"]
+    assert app["spec"]["project"] == "globex"
+    assert app["spec"]["source"]["path"] == "rendered/prod/tenants/globex"
+    assert app["metadata"]["labels"]["platformctl.dev/tenant"] == "globex"
+
+
+def test_sync_policy_follows_the_environment() -> None:
+    local = _objects("local")["argocd/argocd/application-tenant-acme.yaml"]["spec"]["syncPolicy"]
+    prod = _objects("prod")["argocd/argocd/application-tenant-acme.yaml"]["spec"]["syncPolicy"]
+    assert "automated" not in local
+    assert prod["automated"] == {"prune": True, "selfHeal": True}
+    assert "ServerSideApply=true" in prod["syncOptions"] and "ServerSideApply=true" in local["syncOptions"]
+
+
+def test_system_components_use_pinned_charts_and_platform_project() -> None:
+    app = _objects("local")["argocd/argocd/application-system-gitea.yaml"]["spec"]
+    chart = app["sources"][0]
+    assert (chart["chart"], chart["targetRevision"]) == ("gitea", "12.2.0")
+    assert app["project"] == "platform"
+    assert app["destination"]["namespace"] == "gitea"
+
+
+def test_tenancy_syncs_before_tenants() -> None:
+    objects = _objects("local")
+    wave = lambda p: int(objects[p]["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])  # noqa: E731
+    assert wave("argocd/argocd/appproject-acme.yaml") < wave("argocd/argocd/application-system-tenancy.yaml")
+    assert wave("argocd/argocd/application-system-tenancy.yaml") < wave("argocd/argocd/application-tenant-acme.yaml")
+
+
+def test_every_object_carries_the_ownership_labels() -> None:
+    for env in BP.environments:
+        for path, obj in _objects(env).items():
+            if obj["kind"] == "Kustomization":
+                continue
+            labels = obj["metadata"]["labels"]
+            assert labels["app.kubernetes.io/managed-by"] == "platformctl", path
+            assert labels["platformctl.dev/environment"] == env, path
+            assert "platformctl.dev/tenant" in labels or "platformctl.dev/component" in labels, path
+
+
+def test_one_object_per_file_named_after_namespace_kind_and_name() -> None:
+    for path, obj in _objects("staging").items():
+        if obj["kind"] == "Kustomization":
+            assert path.endswith("/kustomization.yaml")
+            continue
+        ns = obj["metadata"].get("namespace", "_cluster")
+        assert path.endswith(f"/{ns}/{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"), path
+
+
+def test_every_directory_argo_points_at_has_a_sorted_kustomization() -> None:
+    objects = _objects("staging")
+    pointed = {s["path"].removeprefix("rendered/staging/")
+               for o in objects.values() if o["kind"] == "Application"
+               for s in o["spec"].get("sources", [o["spec"].get("source")]) if "path" in s}
+    for directory in pointed:
+        listing = objects[f"{directory}/kustomization.yaml"]["resources"]
+        assert listing == sorted(listing)
+        under = sorted(p.removeprefix(directory + "/") for p in objects
+                       if p.startswith(directory + "/") and p.count("/") > directory.count("/") + 0
+                       and not p.endswith("kustomization.yaml"))
+        if directory == "system/tenancy":
+            assert listing == sorted(t for t in BP.tenants if t in {p.split("/")[2] for p in objects
+                                                                     if p.startswith("system/tenancy/")})
+        else:
+            assert listing == under

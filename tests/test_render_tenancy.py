@@ -1,0 +1,114 @@
+"""generator.render.tenancy: the guardrails of every tenant namespace."""
+
+from __future__ import annotations
+
+from generator import naming
+from generator.loader import load
+from generator.overlay import effective_tenant
+from generator.render import tenancy
+from generator.render.meta import Obj
+from tests.support import REPO
+
+BP = load(REPO)
+PLATFORM = BP.platform
+
+
+def _objects(tenant: str, env: str) -> list[Obj]:
+    environment = BP.environments[env]
+    return tenancy.render(PLATFORM, environment, effective_tenant(BP.tenants[tenant], environment, PLATFORM))
+
+
+def _by_kind(objects: list[Obj], kind: str) -> list[Obj]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def test_namespaces_per_app_sandbox_and_shared_data() -> None:
+    local = {o["metadata"]["name"] for o in _by_kind(_objects("acme", "local"), "Namespace")}
+    assert local == {"acme-shop", "acme-storefront", "acme-sbx-alice", "acme-sbx-bob", "acme-data"}  # shared mode
+    prod = {o["metadata"]["name"] for o in _by_kind(_objects("acme", "prod"), "Namespace")}
+    assert prod == {"acme-shop", "acme-storefront", "acme-sbx-alice", "acme-sbx-bob"}  # dedicated: db in acme-shop
+    globex_prod = {o["metadata"]["name"] for o in _by_kind(_objects("globex", "prod"), "Namespace")}
+    assert "globex-data" in globex_prod  # core is used by two apps
+
+
+def test_namespace_carries_restricted_pod_security_and_ownership_labels() -> None:
+    namespaces = _by_kind(_objects("acme", "staging"), "Namespace")
+    ns = next(o for o in namespaces if o["metadata"]["name"] == "acme-shop")
+    labels = ns["metadata"]["labels"]
+    for mode in ("enforce", "audit", "warn"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
+        assert labels[f"pod-security.kubernetes.io/{mode}-version"] == "v1.33"
+    assert labels["platformctl.dev/tenant"] == "acme"
+    assert labels["platformctl.dev/component"] == "tenancy"
+    assert labels["platformctl.dev/environment"] == "staging"
+    assert labels["app.kubernetes.io/managed-by"] == "platformctl"
+    assert labels[tenancy.ROLE_LABEL] == "app"
+
+
+def test_every_namespace_gets_the_full_set_of_guardrails() -> None:
+    objects = _objects("globex", "local")
+    namespaces = [o["metadata"]["name"] for o in _by_kind(objects, "Namespace")]
+    for ns in namespaces:
+        inside = {(o["kind"], o["metadata"]["name"]) for o in objects if o["metadata"].get("namespace") == ns}
+        assert inside == {
+            ("ResourceQuota", "tenant-quota"), ("LimitRange", "tenant-limits"),
+            ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "allow-dns"),
+            ("NetworkPolicy", "allow-same-namespace"), ("NetworkPolicy", "allow-ingress-controller"),
+            ("NetworkPolicy", "allow-monitoring"),
+            ("RoleBinding", "tenant-owners"), ("RoleBinding", "tenant-members"),
+        }
+
+
+def test_tenant_quota_is_split_evenly_over_its_namespaces() -> None:
+    objects = _objects("acme", "local")  # 5 namespaces; quota cpu 8, memory 16Gi, storage 100Gi, pods 50
+    quotas = _by_kind(objects, "ResourceQuota")
+    assert len(quotas) == 5
+    hard = quotas[0]["spec"]["hard"]
+    assert hard == {
+        "requests.cpu": "1600m", "requests.memory": "3276Mi", "limits.memory": "3276Mi",
+        "requests.storage": "20Gi", "pods": "10", "services.loadbalancers": "0", "services.nodeports": "0",
+    }
+    assert all(q["spec"]["hard"] == hard for q in quotas)
+
+
+def test_limit_range_defaults_fit_inside_a_small_share() -> None:
+    # initech: cpu 2 over 3 namespaces in local -> 666m each; memory 4Gi / 3 = 1365Mi
+    limits = _by_kind(_objects("initech", "local"), "LimitRange")[0]["spec"]["limits"]
+    container = next(item for item in limits if item["type"] == "Container")
+    assert container["max"] == {"memory": "1365Mi"}
+    assert container["defaultRequest"] == {"cpu": "100m", "memory": "128Mi"}
+    assert container["default"] == {"memory": "256Mi"}
+    pvc = next(item for item in limits if item["type"] == "PersistentVolumeClaim")
+    assert pvc["max"] == {"storage": "6826Mi"}
+
+
+def test_network_policies_deny_by_default_and_allow_only_the_basics() -> None:
+    objects = {o["metadata"]["name"]: o["spec"] for o in _by_kind(_objects("acme", "local"), "NetworkPolicy")
+               if o["metadata"]["namespace"] == "acme-shop"}
+    assert objects["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    dns = objects["allow-dns"]["egress"][0]
+    assert dns["to"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "kube-system"}
+    assert {(p["protocol"], p["port"]) for p in dns["ports"]} == {("UDP", 53), ("TCP", 53)}
+    same = objects["allow-same-namespace"]
+    assert same["ingress"] == [{"from": [{"podSelector": {}}]}] and same["egress"] == [{"to": [{"podSelector": {}}]}]
+    ingress = objects["allow-ingress-controller"]["ingress"][0]["from"][0]
+    assert ingress["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] == "ingress-nginx"
+    monitoring = objects["allow-monitoring"]["ingress"][0]["from"][0]
+    assert monitoring["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] == "monitoring"
+
+
+def test_role_bindings_map_sso_groups_to_admin_and_edit() -> None:
+    bindings = {o["metadata"]["name"]: o for o in _by_kind(_objects("acme", "local"), "RoleBinding")
+                if o["metadata"]["namespace"] == "acme-sbx-bob"}
+    owners, members = bindings["tenant-owners"], bindings["tenant-members"]
+    assert owners["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"}
+    assert members["roleRef"]["name"] == "edit"
+    # Casdoor's groups claim is "<organization>/<group>"; the API server adds its OIDC groups prefix.
+    assert owners["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                                   "name": "oidc:platform/acme-owners"}]
+    assert members["subjects"][0]["name"] == "oidc:platform/acme-members"
+
+
+def test_sandbox_namespace_uses_a_dns_safe_user() -> None:
+    assert naming.sandbox_namespace("acme", "Jean.Luc_Picard+x@acme.io") == "acme-sbx-jean-luc-picard-x"
+    assert naming.sandbox_slug("___@acme.io") == "user"
