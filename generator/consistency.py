@@ -27,7 +27,8 @@ def _duplicates(doc: SourceDoc, base: Loc, names: Iterable[str], what: str, fiel
     first: dict[str, int] = {}
     for i, name in enumerate(names):
         if name in first:
-            yield _at(doc, (*base, i, field), f"duplicate {what} {name!r} (also at {'.'.join(map(str, base))}[{first[name]}])")
+            where = f"{'.'.join(map(str, base))}[{first[name]}]"
+            yield _at(doc, (*base, i, field), f"duplicate {what} {name!r} (also at {where})")
         else:
             first[name] = i
 
@@ -50,13 +51,24 @@ def _environment(env: Environment, doc: SourceDoc, platform: Platform) -> Iterat
                   f"no image for PostgreSQL {version} in the platform's spec.postgres.images")
 
 
+def _slug_collisions(tenant: Tenant, doc: SourceDoc) -> Iterator[Problem]:
+    """Distinct users whose sandbox namespaces coincide (a repeated user is a plain duplicate)."""
+    first: dict[str, tuple[int, str]] = {}
+    for i, sandbox in enumerate(tenant.spec.sandboxes):
+        namespace = naming.sandbox_namespace(tenant.name, sandbox.user)
+        j, other = first.setdefault(namespace, (i, sandbox.user))
+        if other != sandbox.user:
+            yield _at(doc, ("spec", "sandboxes", i, "user"),
+                      f"sandbox namespace {namespace!r} of {sandbox.user!r} collides with that of {other!r} "
+                      f"(spec.sandboxes[{j}])")
+
+
 def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: dict[str, Located]) -> Iterator[Problem]:
     spec = tenant.spec
     yield from _duplicates(doc, ("spec", "apps"), (a.name for a in spec.apps), "app", "name")
     yield from _duplicates(doc, ("spec", "databases"), (d.name for d in spec.databases), "database", "name")
     yield from _duplicates(doc, ("spec", "sandboxes"), (s.user for s in spec.sandboxes), "sandbox user", "user")
-    yield from _duplicates(doc, ("spec", "sandboxes"), (naming.sandbox_slug(s.user) for s in spec.sandboxes),
-                           "sandbox namespace for user slug", "user")
+    yield from _slug_collisions(tenant, doc)
     for i, name in enumerate(spec.environments or []):
         if name not in environments:
             known = ", ".join(sorted(environments)) or "none"
@@ -65,7 +77,8 @@ def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: di
     for i, app in enumerate(spec.apps):
         base = ("spec", "apps", i)
         if app.name == naming.DATA_SUFFIX or app.name.startswith(f"{naming.SANDBOX_INFIX}-"):
-            yield _at(doc, (*base, "name"), f"app name {app.name!r} is reserved (namespaces <tenant>-data and <tenant>-sbx-*)")
+            yield _at(doc, (*base, "name"),
+                      f"app name {app.name!r} is reserved (namespaces <tenant>-data and <tenant>-sbx-*)")
         if app.runtime == "kubero" and app.repo is None:
             yield _at(doc, base, "runtime 'kubero' builds from git: set 'repo' (owner/name)")
         if app.runtime == "deployment" and app.image is None:

@@ -78,16 +78,44 @@ def _data_loc(data: Any, loc: tuple[Any, ...]) -> Loc:
     kept: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            kept.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        if in_dict or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
             node = node[part]
             kept.append(part)
         elif isinstance(part, str) and isinstance(node, dict) and part not in node and part.isidentifier():
             kept.append(part)  # a missing field: keep its name, position falls back to the parent
             node = None
     return tuple(kept)
+
+
+# Pydantic's type errors speak Python ("a valid dictionary or instance of Autoscale"); say it in YAML.
+_EXPECTED = {
+    "int_type": "an integer",
+    "float_type": "a number",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+}
+_RANGE = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _describe(value: Any) -> str:
+    """A YAML value as a user would name it, in a type error."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a YAML {type(value).__name__}"  # dates and timestamps: unquoted 2024-01-01
 
 
 def _message(error: dict[str, Any], doc: SourceDoc, model: type[BaseModel], loc: Loc) -> str:
@@ -99,7 +127,11 @@ def _message(error: dict[str, Any], doc: SourceDoc, model: type[BaseModel], loc:
         return f"unknown field {loc[-1]!r}{suggestion}"
     if kind == "missing":
         return "required field is missing"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {_describe(error.get('input'))}"
     message: str = error["msg"]
+    if kind in _RANGE:
+        message = f"{message}, got {error.get('input')!r}"
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     return message
@@ -110,7 +142,7 @@ def _validate(doc: SourceDoc, model: type[BaseModel]) -> tuple[Any, list[Problem
         return model.model_validate(doc.data), []
     except ValidationError as exc:
         problems = []
-        for error in exc.errors(include_url=False, include_input=False):
+        for error in exc.errors(include_url=False):
             loc = _data_loc(doc.data, error["loc"])
             pos = doc.position(loc, key=error["type"] == "extra_forbidden")
             message = _message(error, doc, model, loc)
@@ -128,7 +160,7 @@ def _check_header(doc: SourceDoc, expected: str) -> list[Problem]:
     if api_version != API_VERSION:
         what = "missing apiVersion" if api_version is None else f"unknown apiVersion {api_version!r}"
         problems.append(problem("apiVersion", f"{what}; expected {API_VERSION!r}"))
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:  # a list or mapping here is unhashable
         hint = difflib.get_close_matches(str(kind), list(KINDS), n=1)
         what = "missing kind" if kind is None else f"unknown kind {kind!r}"
         more = f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(sorted(KINDS))}"
@@ -161,6 +193,12 @@ def _load_file(path: Path, root: Path, expected: str) -> tuple[Any, SourceDoc | 
     return model, doc, problems
 
 
+def _duplicate(doc: SourceDoc, what: str, other: SourceDoc) -> Problem:
+    pos = doc.position(("metadata", "name"))
+    name = doc.data["metadata"]["name"]
+    return Problem(doc.path, pos.line, pos.column, "metadata.name", f"duplicate {what} {name!r} (also in {other.path})")
+
+
 def load(root: Path) -> Blueprints:
     """Load and check the platform repo at ``root``; raise BlueprintError listing every problem."""
     root = root.resolve()
@@ -178,8 +216,12 @@ def load(root: Path) -> Blueprints:
     for path in env_files:
         env, doc, found = _load_file(path, root, "Environment")
         problems += found
-        if env is not None:
-            environments[env.name] = (env, doc)
+        if env is None:
+            continue
+        if env.name in environments:  # local.yaml and local.yml: neither may silently win
+            problems.append(_duplicate(doc, "environment", environments[env.name][1]))
+            continue
+        environments[env.name] = (env, doc)
 
     tenants: dict[str, tuple[Tenant, SourceDoc]] = {}
     for path in _yaml_files(root / "blueprints" / "tenants"):
@@ -188,10 +230,7 @@ def load(root: Path) -> Blueprints:
         if tenant is None:
             continue
         if tenant.name in tenants:
-            pos = doc.position(("metadata", "name"))
-            other = tenants[tenant.name][1].path
-            problems.append(Problem(doc.path, pos.line, pos.column, "metadata.name",
-                                    f"duplicate tenant {tenant.name!r} (also in {other})"))
+            problems.append(_duplicate(doc, "tenant", tenants[tenant.name][1]))
             continue
         tenants[tenant.name] = (tenant, doc)
 

@@ -17,11 +17,21 @@ from generator.errors import Problem
 # Expanded nodes allowed per document: far above any real blueprint (a tenant with 100 apps is
 # ~5,000), far below what a "billion laughs" file expands to.
 MAX_NODES = 100_000
+# Nesting allowed per document: blueprints nest about 6 deep. LibYAML composes recursively in C and
+# crashes the interpreter on a few hundred thousand '[', so depth is checked on the event stream first.
+MAX_DEPTH = 64
 
 Loc = tuple[str | int, ...]
 
 _SCALARS = yaml.constructor.SafeConstructor()
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_NULL_TAG = "tag:yaml.org,2002:null"
+# Plain scalar types only: the collection constructors (set, omap, ...) expect other node kinds.
+_SCALAR_TAGS = frozenset(_SCALARS.yaml_constructors) - {None, _MAP_TAG, _SEQ_TAG} - {
+    f"tag:yaml.org,2002:{name}" for name in ("set", "omap", "pairs")
+}
 
 
 @dataclass(frozen=True)
@@ -51,11 +61,20 @@ class SourceDoc:
 
 
 class _TooLarge(Exception):
-    pass
+    """The document is hostile or absurd: building it is pointless."""
+
+    def __init__(self, pos: Pos, message: str) -> None:
+        super().__init__(message)
+        self.pos = pos
+        self.message = message
 
 
 def _pos(mark: yaml.Mark) -> Pos:
     return Pos(mark.line + 1, mark.column + 1)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 class _Builder:
@@ -64,7 +83,6 @@ class _Builder:
     def __init__(self, doc: SourceDoc) -> None:
         self.doc = doc
         self.problems: list[Problem] = []
-        self.count = 0
 
     def problem(self, pos: Pos, loc: Loc, message: str) -> None:
         self.problems.append(
@@ -72,57 +90,99 @@ class _Builder:
         )
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooLarge
+        """Build a graph that ``_measure`` accepted: bounded in size and depth, aliases included."""
         self.doc.values.setdefault(loc, _pos(node.start_mark))
         if isinstance(node, yaml.ScalarNode):
-            return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+            return self.scalar(node, loc)
+        expected = _SEQ_TAG if isinstance(node, yaml.SequenceNode) else _MAP_TAG
+        if node.tag != expected:
+            self.problem(_pos(node.start_mark), loc, f"unsupported YAML tag {_short_tag(node.tag)!r}")
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self.build_mapping(node, loc)
 
-    def build_mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
+    def scalar(self, node: yaml.ScalarNode, loc: Loc) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            self.problem(_pos(node.start_mark), loc, f"unsupported YAML tag {_short_tag(node.tag)!r}")
+            return None
+        try:
+            return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+        except (yaml.YAMLError, ValueError, LookupError, TypeError, AttributeError):
+            # The constructors fail in assorted ways on explicitly tagged junk such as `!!int abc`.
+            self.problem(_pos(node.start_mark), loc, f"{node.value!r} is not a valid {_short_tag(node.tag)}")
+            return None
+
+    def build_mapping(self, node: yaml.MappingNode, loc: Loc, taken: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """Build ``node``'s keys except those in ``taken`` (already set by a mapping merging this one).
+
+        YAML merge keys: keys written in the mapping win over merged ones, and earlier merge
+        sources win over later ones. Only the winning value is built, so every recorded position
+        is that of the value actually used.
+        """
         result: dict[str, Any] = {}
-        merged: dict[str, Any] = {}
         seen: dict[str, Pos] = {}
+        merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                merged.update(self.merge_sources(value_node, loc))
-                continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problem(_pos(key_node.start_mark), loc, "mapping keys must be plain strings")
                 continue
-            key = str(key_node.value)
+            key = "<<" if key_node.tag == _MERGE_TAG else str(key_node.value)
             key_pos = _pos(key_node.start_mark)
             if key in seen:
                 first = seen[key]
                 self.problem(key_pos, (*loc, key), f"duplicate key {key!r} (first at line {first.line})")
                 continue
             seen[key] = key_pos
-            self.doc.keys[(*loc, key)] = key_pos
-            result[key] = self.build(value_node, (*loc, key))
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
+            elif key not in taken:
+                self.doc.keys[(*loc, key)] = key_pos
+                result[key] = self.build(value_node, (*loc, key))
+        merged: dict[str, Any] = {}
+        for value_node in merges:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    self.problem(_pos(source.start_mark), loc, "'<<' merges only mappings")
+                    continue
+                merged.update(self.build_mapping(source, loc, taken.union(result, merged)))
         return {**merged, **result}
 
-    def merge_sources(self, node: yaml.Node, loc: Loc) -> dict[str, Any]:
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        merged: dict[str, Any] = {}
-        for source in reversed(sources):
-            if not isinstance(source, yaml.MappingNode):
-                self.problem(_pos(source.start_mark), loc, "'<<' merges only mappings")
-                continue
-            merged.update(self.build_mapping(source, loc))
-        return merged
+
+def _measure(root: yaml.Node) -> None:
+    """Reject graphs that expand beyond MAX_NODES or MAX_DEPTH before building anything.
+
+    Sizes are memoized per node, and aliases share nodes, so a "billion laughs" file costs as
+    many steps as it has distinct nodes, not as many as it would expand to.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if depth > MAX_DEPTH:  # only a recursive alias gets here: the event stream was checked
+            raise _TooLarge(_pos(node.start_mark), f"document nests deeper than {MAX_DEPTH} levels (recursive alias?)")
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(item, depth + 1) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(value, depth + 1) for _, value in node.value)
+        if total > MAX_NODES:
+            raise _TooLarge(_pos(node.start_mark), f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
 
 
 def _decode(path: str, raw: bytes) -> tuple[str | None, list[Problem]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        return None, [Problem(path, line, column, "", "file is not valid UTF-8")]
+        before = raw[: exc.start].decode("utf-8")  # valid up to the bad byte
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1  # in characters, as YAML marks count
+        return None, [Problem(path, line, column, "", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
     text = text.removeprefix("\ufeff")
     problems = [
         Problem(path, n, line.index("\t") + 1, "", "tab character; indent and separate with spaces")
@@ -132,21 +192,51 @@ def _decode(path: str, raw: bytes) -> tuple[str | None, list[Problem]]:
     return (None if problems else text), problems
 
 
+def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    """LibYAML splits its message into context and problem; put the context's position in words."""
+    message = exc.problem or exc.context or "invalid YAML"
+    if exc.problem and exc.context:
+        mark = exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark and mark != exc.problem_mark else ""
+        message = f"{exc.problem} ({exc.context}{where})"
+    return f"YAML syntax error: {message}"
+
+
+def _check_depth(text: str) -> Pos | None:
+    """Where the event stream first nests deeper than MAX_DEPTH; stops reading right there."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _pos(event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _is_empty(node: yaml.Node | None) -> bool:
+    return node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG)
+
+
 def parse(path: str, raw: bytes) -> tuple[SourceDoc | None, list[Problem]]:
     """Parse one single-document YAML file. Returns the document, or None and the problems."""
     text, problems = _decode(path, raw)
     if text is None:
         return None, problems
     try:
+        too_deep = _check_depth(text)
+        if too_deep is not None:
+            return None, [Problem(path, too_deep.line, too_deep.column, "",
+                                  f"document nests deeper than {MAX_DEPTH} levels")]
         nodes = list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = _pos(mark) if mark else Pos(1, 1)
-        message = " ".join(part for part in (exc.context, exc.problem) if part)
-        return None, [Problem(path, pos.line, pos.column, "", f"YAML syntax error: {message}")]
+        return None, [Problem(path, pos.line, pos.column, "", _syntax_message(exc))]
     except yaml.YAMLError as exc:  # pragma: no cover - LibYAML reports marks for all we know of
         return None, [Problem(path, 1, 1, "", f"YAML error: {exc}")]
-    nodes = [n for n in nodes if n is not None]
+    nodes = [n for n in nodes if not _is_empty(n)]
     if not nodes:
         return None, [Problem(path, 1, 1, "", "empty file: expected a blueprint document")]
     if len(nodes) > 1:
@@ -157,14 +247,13 @@ def parse(path: str, raw: bytes) -> tuple[SourceDoc | None, list[Problem]]:
         pos = _pos(root.start_mark)
         found = "a list" if isinstance(root, yaml.SequenceNode) else "a scalar"
         return None, [Problem(path, pos.line, pos.column, "", f"expected a mapping, found {found}")]
+    try:
+        _measure(root)
+    except _TooLarge as exc:
+        return None, [Problem(path, exc.pos.line, exc.pos.column, "", exc.message)]
     doc = SourceDoc(path, None)
     builder = _Builder(doc)
-    try:
-        doc.data = builder.build(root, ())
-    except _TooLarge:
-        return None, [
-            Problem(path, 1, 1, "", f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
-        ]
+    doc.data = builder.build(root, ())
     if builder.problems:
         return None, builder.problems
     return doc, []

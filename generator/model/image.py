@@ -36,6 +36,10 @@ def parse_image(text: str) -> ImageRef:
         registry = parts.pop(0)
         if not _HOST.match(registry):
             raise ValueError(f"image {text!r}: registry {registry!r} is not a host name")
+    if registry == "index.docker.io":
+        registry = "docker.io"
+    if registry == "docker.io" and len(parts) == 1:
+        parts.insert(0, "library")  # Docker Hub's official images: nginx is docker.io/library/nginx
     if not all(_COMPONENT.match(p) for p in parts):
         raise ValueError(f"image {text!r}: repository path must be lower-case letters, digits and . _ -")
     if tag and not _TAG.match(tag):
