@@ -7,7 +7,9 @@ nothing. Writing reuses unchanged tenants through the render cache (generator/ca
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,8 +113,35 @@ def _record(tree: Path, rendered: _Rendered) -> None:
     cache.save(tree, rendered.cache)
 
 
-def run(root: Path, *, only: str | None = None, check: bool = False, progress: Progress | None = None) -> RenderReport:
-    """Render (or with ``check`` compare) rendered/ under ``root``. Raises BlueprintError on bad input."""
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Rendering allocates millions of short-lived, acyclic dicts while holding every model; the
+    cyclic collector would rescan all of them again and again (measured: 1.6 s -> 0.3 s of object
+    building for 1000 tenants). Reference counting still frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def run(
+    root: Path, *, only: str | None = None, check: bool = False, progress: Progress | None = None,
+    background_cleanup: bool = False,
+) -> RenderReport:
+    """Render (or with ``check`` compare) rendered/ under ``root``. Raises BlueprintError on bad input.
+
+    ``background_cleanup`` leaves deleting replaced trees to a detached process (the CLI does).
+    """
+    with _gc_paused():
+        return _run(root, only=only, check=check, progress=progress, background_cleanup=background_cleanup)
+
+
+def _run(
+    root: Path, *, only: str | None, check: bool, progress: Progress | None, background_cleanup: bool
+) -> RenderReport:
     blueprints = load(root)
     out = root / RENDERED
     names = select_environments(blueprints, only)
@@ -128,11 +157,11 @@ def run(root: Path, *, only: str | None = None, check: bool = False, progress: P
     for name, result in rendered.items():
         tree = out / name
         cache.forget(tree)  # from here until _record, the cache would describe the wrong tree
-        written = writer.write_tree(tree, result.files)
+        written = writer.write_tree(tree, result.files, background_cleanup=background_cleanup)
         _record(tree, result)
         report.envs.append(EnvReport(name, len(result.files), written.written, written.removed, result.reused))
     for name in stray:
-        writer.remove_tree(out / name)
+        writer.remove_tree(out / name, background_cleanup=background_cleanup)
         cache.forget(out / name)
         report.pruned_envs.append(name)
     return report

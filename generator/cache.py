@@ -65,8 +65,9 @@ class RenderCache:
         entry = self.tenants.get(tenant.name)
         if entry is None or entry.key != key:
             return None
+        base = f"{tree}/"
         try:
-            if all(identity(tree / rel) == ident for rel, ident in entry.files.items()):
+            if all(identity(base + rel) == ident for rel, ident in entry.files.items()):
                 return list(entry.files)
         except OSError:
             pass

@@ -9,9 +9,17 @@ import yaml
 KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
 
 
+class _Dumper(yaml.CSafeDumper):
+    """Never emit anchors and aliases: a dict shared between two places is written out twice, as
+    Kubernetes tools expect (and the representer skips its identity bookkeeping)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(obj: Any) -> bytes:
     return yaml.dump(
-        obj, Dumper=yaml.CSafeDumper, encoding="utf-8", sort_keys=True,
+        obj, Dumper=_Dumper, encoding="utf-8", sort_keys=True,
         default_flow_style=False, allow_unicode=True, width=4096,
     )
 

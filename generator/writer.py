@@ -1,13 +1,21 @@
 """Write a rendered tree atomically, and compare one with what is on disk.
 
-The new tree is built beside the target (same filesystem), unchanged files hard-linked from the
-current tree, then swapped in with one ``renameat2(RENAME_EXCHANGE)``: a reader, or a process
-killed at any instant, sees the old tree or the new one, never a mix. Left-overs of a killed run
-are hidden ``.platformctl-*`` directories, removed by the next run.
+The new tree is assembled beside the target (same filesystem) and swapped in with one
+``renameat2(RENAME_EXCHANGE)``: a reader, or a process killed at any instant, sees the old tree or
+the new one, never a mix.
+
+Assembling a 64k-file tree from scratch costs a directory creation per directory and a hard link
+per unchanged file, which on a real disk is seconds. So the tree swapped out is kept as the
+*spare* (``.platformctl-spare-<env>``) and becomes the next new tree: only the paths whose inode
+differs from the current tree's are replaced, which for a one-tenant change is a handful. A spare
+being updated is marked dirty first; a run killed then leaves the mark, and the next run throws
+that spare away and builds from scratch. Other left-overs of killed runs are hidden
+``.platformctl-*`` directories, removed by the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -15,8 +23,12 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STAGING = ".platformctl-staging-"
-RETIRED = ".platformctl-retired-"
+HIDDEN = ".platformctl-"
+STAGING = ".platformctl-staging-"  # a new tree being built from scratch
+RETIRED = ".platformctl-retired-"  # the old tree between the two renames of the fallback swap
+TRASH = ".platformctl-trash-"  # an old tree being deleted
+SPARE = ".platformctl-spare-"  # the previous tree, kept to become the next one
+DIRTY = ".dirty"  # suffix of the mark on a spare that is being changed
 
 
 class Reuse:
@@ -72,29 +84,35 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
-def list_tree(root: Path) -> list[str]:
-    """Relative paths of the files under ``root``, sorted, skipping our hidden left-overs."""
-    found: list[str] = []
+def _inodes(root: Path) -> dict[str, int]:
+    """Relative path -> inode of every file under ``root``; directory reads only, no stat calls."""
+    found: dict[str, int] = {}
 
     def walk(directory: str, prefix: str) -> None:
         with os.scandir(directory) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    if not entry.name.startswith(".platformctl-"):
+                    if not entry.name.startswith(HIDDEN):
                         walk(entry.path, f"{prefix}{entry.name}/")
                 else:
-                    found.append(prefix + entry.name)
+                    found[prefix + entry.name] = entry.inode()
 
     if root.is_dir():
         walk(str(root), "")
-    return sorted(found)
+    return found
 
 
-def _same(path: Path, data: bytes) -> bool:
+def list_tree(root: Path) -> list[str]:
+    """Relative paths of the files under ``root``, sorted, skipping our hidden left-overs."""
+    return sorted(_inodes(root))
+
+
+def _same(path: str, data: bytes) -> bool:
     try:
-        if path.stat().st_size != len(data):
+        if os.stat(path).st_size != len(data):
             return False
-        return path.read_bytes() == data
+        with open(path, "rb") as handle:
+            return handle.read() == data
     except OSError:
         return False
 
@@ -106,14 +124,42 @@ def compare(target: Path, files: dict[str, bytes]) -> Staleness:
     for rel, data in files.items():
         if rel not in on_disk:
             result.missing.append(rel)
-        elif not _same(target / rel, data):
+        elif not _same(f"{target}/{rel}", data):
             result.stale.append(rel)
     result.extra = sorted(on_disk - files.keys())
     return result
 
 
+def _spare(target: Path) -> Path:
+    return target.parent / f"{SPARE}{target.name}"
+
+
+def _dirty(target: Path) -> Path:
+    return target.parent / f"{SPARE}{target.name}{DIRTY}"
+
+
+def _discard(tree: Path, *, background: bool) -> None:
+    """Delete a tree that is no longer anyone's. In the background a detached grandchild does it,
+    so the caller does not wait for thousands of unlinks; a run that dies first leaves a
+    ``.platformctl-trash-*`` directory the next run removes."""
+    trash = tree.parent / f"{TRASH}{tree.name.removeprefix(HIDDEN)}-{os.getpid()}"
+    os.rename(tree, trash)
+    if not background or not hasattr(os, "fork"):
+        shutil.rmtree(trash)
+        return
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the forked child
+        try:
+            os.setsid()
+            if os.fork() == 0:
+                shutil.rmtree(trash, ignore_errors=True)
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+
+
 def clean_leftovers(parent: Path) -> None:
-    """Remove the staging and retired trees of runs that were killed.
+    """Remove what killed runs left: staging, retired and trash trees, and spares marked dirty.
 
     A retired tree whose target is gone was being swapped without RENAME_EXCHANGE when the run
     died: it is the old tree, so it goes back in place.
@@ -121,79 +167,144 @@ def clean_leftovers(parent: Path) -> None:
     if not parent.is_dir():
         return
     for entry in sorted(parent.iterdir()):
-        if entry.name.startswith(RETIRED):
-            original = parent / entry.name.removeprefix(RETIRED).rsplit("-", 1)[0]
+        name = entry.name
+        if name.startswith(RETIRED):
+            original = parent / name.removeprefix(RETIRED).rsplit("-", 1)[0]
             if not original.exists():
                 os.rename(entry, original)
                 continue
-        if entry.name.startswith((STAGING, RETIRED)):
+        if name.startswith((STAGING, RETIRED, TRASH)):
             shutil.rmtree(entry, ignore_errors=True)
-        elif entry.name.startswith(".platformctl-") and entry.name.endswith(".tmp"):
+        elif name.startswith(SPARE) and name.endswith(DIRTY):
+            shutil.rmtree(parent / name.removesuffix(DIRTY), ignore_errors=True)
+            entry.unlink()
+        elif name.startswith(SPARE) and not (parent / name.removeprefix(SPARE)).is_dir():
+            shutil.rmtree(entry, ignore_errors=True)  # the spare of a tree that is gone
+        elif name.startswith(HIDDEN) and name.endswith(".tmp"):
             entry.unlink(missing_ok=True)
 
 
-def _settle(target: Path, files: dict[str, Entry], current: set[str]) -> dict[str, Entry]:
+def _settle(target: Path, files: dict[str, Entry], current: dict[str, int]) -> dict[str, Entry]:
     """Mark every file whose bytes equal the current tree's as REUSE: it will be linked, not written."""
     return {
-        rel: REUSE if isinstance(data, Reuse) or (rel in current and _same(target / rel, data)) else data
+        rel: REUSE if isinstance(data, Reuse) or (rel in current and _same(f"{target}/{rel}", data)) else data
         for rel, data in files.items()
     }
 
 
-def _build(staging: Path, target: Path, files: dict[str, Entry]) -> None:
-    staging.mkdir()
+def _parent_dirs(rel: str) -> list[str]:
+    parts = rel.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _build(staging: str, target: str, files: dict[str, Entry]) -> None:
+    """A new tree from scratch. Plain strings, not Path: this loop runs once per file."""
+    os.mkdir(staging)
     made: set[str] = set()
     for rel, data in files.items():
         directory = rel.rpartition("/")[0]
         if directory and directory not in made:
-            os.makedirs(staging / directory, exist_ok=True)
+            os.makedirs(f"{staging}/{directory}", exist_ok=True)
             made.add(directory)
         if isinstance(data, Reuse):
-            os.link(target / rel, staging / rel)
+            os.link(f"{target}/{rel}", f"{staging}/{rel}")
         else:
-            with open(staging / rel, "xb") as handle:
+            with open(f"{staging}/{rel}", "xb") as handle:
                 handle.write(data)
 
 
-def write_tree(target: Path, files: dict[str, Entry], *, current: list[str] | None = None) -> WriteResult:
+def _refresh(spare: str, target: str, files: dict[str, Entry], current: dict[str, int]) -> None:
+    """Turn the spare (some older tree) into the new tree, touching only the paths that differ.
+
+    A REUSE file is right when the spare holds the current tree's very inode; everything else is
+    replaced. The spare's own contents are never trusted, only its inodes.
+    """
+    have = _inodes(Path(spare))
+    dirs = {d for rel in have for d in _parent_dirs(rel)}
+    for rel, data in files.items():
+        path = f"{spare}/{rel}"
+        if isinstance(data, Reuse) and have.get(rel) == current[rel]:
+            continue
+        if rel in have:
+            os.unlink(path)
+        else:
+            for directory in _parent_dirs(rel):
+                if directory not in dirs:
+                    os.mkdir(f"{spare}/{directory}")
+                    dirs.add(directory)
+        if isinstance(data, Reuse):
+            os.link(f"{target}/{rel}", path)
+        else:
+            with open(path, "xb") as handle:
+                handle.write(data)
+    gone = have.keys() - files.keys()
+    for rel in gone:
+        os.unlink(f"{spare}/{rel}")
+    emptied = {d for rel in gone for d in _parent_dirs(rel)}
+    for directory in sorted(emptied, key=lambda d: d.count("/"), reverse=True):
+        with contextlib.suppress(OSError):  # still holds files of the new tree
+            os.rmdir(f"{spare}/{directory}")
+
+
+def _assemble(target: Path, files: dict[str, Entry], current: dict[str, int], background: bool) -> Path:
+    """Where the new tree now stands: the refreshed spare, or else a staging tree built afresh."""
+    spare, dirty = _spare(target), _dirty(target)
+    if spare.is_dir() and target.is_dir():
+        dirty.touch()
+        try:
+            _refresh(str(spare), str(target), files, current)
+            return spare
+        except OSError:
+            _discard(spare, background=background)
+            dirty.unlink()
+    staging = target.parent / f"{STAGING}{target.name}-{os.getpid()}"
+    try:
+        _build(str(staging), str(target), files)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def write_tree(target: Path, files: dict[str, Entry], *, background_cleanup: bool = False) -> WriteResult:
     """Make the tree at ``target`` hold exactly ``files``, atomically; touch nothing if it already does.
 
-    ``current`` is the present tree's file list when the caller already has it.
+    With ``background_cleanup`` trees that must go are deleted by a detached process.
     """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(parent)
-    present = set(current if current is not None else list_tree(target))
-    files = _settle(target, files, present)
+    current = _inodes(target)
+    files = _settle(target, files, current)
     result = WriteResult(
         written=[rel for rel, data in files.items() if not isinstance(data, Reuse)],
         linked=sum(isinstance(data, Reuse) for data in files.values()),
-        removed=sorted(present - files.keys()),
+        removed=sorted(current.keys() - files.keys()),
     )
     if not result.changed and target.is_dir():
         return result
-    staging = parent / f"{STAGING}{target.name}-{os.getpid()}"
-    try:
-        _build(staging, target, files)
-        if not target.is_dir():
-            os.rename(staging, target)
-        elif _exchange(staging, target):
-            shutil.rmtree(staging)  # now the old tree
-        else:
-            # No RENAME_EXCHANGE: move the old tree aside, then the new one in. A crash between
-            # the two renames leaves no target; clean_leftovers() puts the retired tree back.
-            retired = parent / f"{RETIRED}{target.name}-{os.getpid()}"
-            os.rename(target, retired)
-            os.rename(staging, target)
-            shutil.rmtree(retired)
-        return result
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    new = _assemble(target, files, current, background_cleanup)
+    spare = _spare(target)
+    if not target.is_dir():
+        os.rename(new, target)
+    elif _exchange(new, target):
+        if new != spare:  # built afresh: the old tree, now at `new`, becomes the spare
+            if spare.exists():
+                _discard(spare, background=background_cleanup)
+            os.rename(new, spare)
+    else:
+        # No RENAME_EXCHANGE: move the old tree aside, then the new one in. A crash between the
+        # two renames leaves no target; clean_leftovers() puts the retired tree back.
+        retired = parent / f"{RETIRED}{target.name}-{os.getpid()}"
+        os.rename(target, retired)
+        os.rename(new, target)
+        _discard(retired, background=background_cleanup)
+    _dirty(target).unlink(missing_ok=True)
+    return result
 
 
-def remove_tree(target: Path) -> None:
-    """Remove a whole rendered tree (a pruned environment) in one rename, then delete it."""
-    retired = target.parent / f"{RETIRED}{target.name}-{os.getpid()}"
-    os.rename(target, retired)
-    shutil.rmtree(retired)
+def remove_tree(target: Path, *, background_cleanup: bool = False) -> None:
+    """Remove a whole rendered tree (a pruned environment), and its spare: gone in one rename each."""
+    for tree in (target, _spare(target)):
+        if tree.exists():
+            _discard(tree, background=background_cleanup)

@@ -58,7 +58,7 @@ def render(root: Path, only: str | None, check: bool) -> None:
 
             report = render_with_progress(root, only=only, check=check)
         else:
-            report = build.run(root, only=only, check=check)
+            report = build.run(root, only=only, check=check, background_cleanup=True)
     except BlueprintError as exc:
         _fail_input(exc)
     if check:

@@ -19,4 +19,4 @@ def render_with_progress(root: Path, *, only: str | None, check: bool) -> build.
                 tasks[env] = bar.add_task(f"rendering {env}", total=total)
             bar.update(tasks[env], completed=done)
 
-        return build.run(root, only=only, check=check, progress=advance)
+        return build.run(root, only=only, check=check, progress=advance, background_cleanup=True)

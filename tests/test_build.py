@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -73,17 +76,17 @@ def test_determinism_across_hash_seeds(tmp_path: Path) -> None:
 def test_check_reports_stale_missing_and_extra_and_writes_nothing(tmp_path: Path) -> None:
     root = example_repo(tmp_path / "repo", rendered=True)
     assert platformctl("render", "--check", "--root", str(root)).returncode == 0
-    quota = root / "rendered/local/system/tenancy/acme/acme-shop/resourcequota-tenant-quota.yaml"
+    quota = root / "rendered/local/system/tenancy/acme/acme-shop_resourcequota_tenant-quota.yaml"
     quota.write_text(quota.read_text().replace("pods: '10'", "pods: '99'"))
-    (root / "rendered/prod/argocd/argocd/appproject-acme.yaml").unlink()
+    (root / "rendered/prod/argocd/argocd_appproject_acme.yaml").unlink()
     (root / "rendered/staging/tenants/acme/stray.yaml").write_text("kind: ConfigMap\n")
     (root / "rendered/qa").mkdir()
     before = tree_digest(root)
     result = platformctl("render", "--check", "--root", str(root))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "stale: rendered/local/system/tenancy/acme/acme-shop/resourcequota-tenant-quota.yaml",
-        "missing: rendered/prod/argocd/argocd/appproject-acme.yaml",
+        "stale: rendered/local/system/tenancy/acme/acme-shop_resourcequota_tenant-quota.yaml",
+        "missing: rendered/prod/argocd/argocd_appproject_acme.yaml",
         "extra: rendered/staging/tenants/acme/stray.yaml",
         "extra: rendered/qa/ (no such environment)",
     ]
@@ -93,11 +96,11 @@ def test_check_reports_stale_missing_and_extra_and_writes_nothing(tmp_path: Path
 def test_check_does_not_trust_the_cache(tmp_path: Path) -> None:
     root = example_repo(tmp_path / "repo")
     build.run(root)
-    app = root / "rendered/local/argocd/argocd/application-tenant-acme.yaml"
+    app = root / "rendered/local/argocd/argocd_application_tenant-acme.yaml"
     app.write_text(app.read_text().replace("tenant-acme", "tenant-acme-edited"))
     report = build.run(root, check=True)
     assert report.envs[0].stale is not None
-    assert report.envs[0].stale.stale == ["argocd/argocd/application-tenant-acme.yaml"]
+    assert report.envs[0].stale.stale == ["argocd/argocd_application_tenant-acme.yaml"]
 
 
 def test_removed_tenant_app_and_environment_are_pruned(tmp_path: Path) -> None:
@@ -121,8 +124,8 @@ def test_removed_tenant_app_and_environment_are_pruned(tmp_path: Path) -> None:
     assert not list((root / "rendered/local").rglob("*initech*"))
     assert not list((root / "rendered/local").rglob("*acme-storefront*"))
     removed = next(e for e in report.envs if e.env == "local").removed
-    assert "argocd/argocd/application-tenant-initech.yaml" in removed
-    assert "system/tenancy/acme/acme-storefront/networkpolicy-default-deny.yaml" in removed
+    assert "argocd/argocd_application_tenant-initech.yaml" in removed
+    assert "system/tenancy/acme/acme-storefront_networkpolicy_default-deny.yaml" in removed
     assert platformctl("render", "--check", "--root", str(root)).returncode == 0
 
 
@@ -150,7 +153,7 @@ def test_cache_reuses_unchanged_tenants_and_renders_changed_ones(tmp_path: Path)
     report = build.run(root, only="local")
     assert report.envs[0].reused_tenants == 2
     assert report.envs[0].written == [
-        f"system/tenancy/globex/{ns}/resourcequota-tenant-quota.yaml"
+        f"system/tenancy/globex/{ns}_resourcequota_tenant-quota.yaml"
         for ns in ("globex-api", "globex-data", "globex-sbx-mona", "globex-worker")
     ]
 
@@ -158,12 +161,12 @@ def test_cache_reuses_unchanged_tenants_and_renders_changed_ones(tmp_path: Path)
 def test_cache_notices_hand_edits(tmp_path: Path) -> None:
     root = example_repo(tmp_path / "repo")
     build.run(root, only="local")
-    target = root / "rendered/local/system/tenancy/acme/acme-shop/networkpolicy-default-deny.yaml"
+    target = root / "rendered/local/system/tenancy/acme/acme-shop_networkpolicy_default-deny.yaml"
     original = target.read_bytes()
     with target.open("ab") as handle:  # same inode, new content
         handle.write(b"# edited\n")
     report = build.run(root, only="local")
-    assert report.envs[0].written == ["system/tenancy/acme/acme-shop/networkpolicy-default-deny.yaml"]
+    assert report.envs[0].written == ["system/tenancy/acme/acme-shop_networkpolicy_default-deny.yaml"]
     assert target.read_bytes() == original
 
 
@@ -187,26 +190,49 @@ def _synthetic_repo(root: Path, tenants: int, cpu: str) -> Path:
     return root
 
 
-@pytest.mark.parametrize("delays", [(0.3, 0.8, 1.3, 1.8, 2.5, 3.5)])
-def test_render_killed_at_any_moment_leaves_old_or_new_tree(tmp_path: Path, delays: tuple[float, ...]) -> None:
-    """kill -9 a render at several instants: rendered/<env> is always exactly the old or the new tree."""
-    old_root = _synthetic_repo(tmp_path / "old", 150, "6")
-    build.run(old_root, only="staging")
-    old = tree_digest(old_root / "rendered/staging")
-    new_root = _synthetic_repo(tmp_path / "new", 150, "7")  # every tenant's quota changes
-    build.run(new_root, only="staging")
-    new = tree_digest(new_root / "rendered/staging")
-    assert old != new
+@pytest.mark.parametrize("with_spare", [False, True], ids=["from-scratch", "refresh-spare"])
+def test_render_killed_at_any_moment_leaves_old_or_new_tree(tmp_path: Path, with_spare: bool) -> None:
+    """kill -9 a render at several instants: rendered/<env> is always exactly the old or the new tree.
 
-    work = tmp_path / "work"
+    Both ways of assembling the new tree are killed: built from scratch, and refreshed from the spare.
+    On tmpfs when there is one: the guarantee rests on rename(2), the same there, and the disk is slow.
+    """
+    if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
+        tmp_path = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="platformctl-test-"))
+    try:
+        _kill_repeatedly(tmp_path, with_spare)
+    finally:
+        if str(tmp_path).startswith("/dev/shm/"):
+            shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _kill_repeatedly(tmp_path: Path, with_spare: bool) -> None:
+    reference = _synthetic_repo(tmp_path / "reference", 150, "7")  # every tenant's quota changes
+    build.run(reference, only="staging")
+    new = tree_digest(reference / "rendered/staging")
+
+    work = _synthetic_repo(tmp_path / "work", 150, "6")
+    tenants = sorted((work / "blueprints/tenants").iterdir())
+
+    def set_cpu(cpu: str) -> None:
+        for path in tenants:
+            path.write_text(re.sub(r'cpu: "\d"', f'cpu: "{cpu}"', path.read_text()))
+
     outcomes = []
-    for delay in delays:
-        if work.exists():
-            subprocess.run(["rm", "-rf", str(work)], check=True)
-        _synthetic_repo(work, 150, "6")
-        subprocess.run(["cp", "-a", str(old_root / "rendered"), str(work / "rendered")], check=True)
-        for path in (work / "blueprints/tenants").iterdir():
-            path.write_text(path.read_text().replace('cpu: "6"', 'cpu: "7"'))
+    for delay in (0.2, 0.5, 0.9, 1.4, 2.0, 3.0):
+        set_cpu("6")
+        build.run(work, only="staging")
+        if with_spare:
+            set_cpu("5")
+            build.run(work, only="staging")
+            set_cpu("6")
+            build.run(work, only="staging")  # the spare now holds the cpu-5 tree
+        else:
+            shutil.rmtree(work / "rendered")
+            build.run(work, only="staging")
+        old = tree_digest(work / "rendered/staging")
+        assert old != new
+        set_cpu("7")
         command = [sys.executable, "-m", "platformctl", "render", "--root", str(work), "--env", "staging"]
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -215,8 +241,9 @@ def test_render_killed_at_any_moment_leaves_old_or_new_tree(tmp_path: Path, dela
         now = tree_digest(work / "rendered/staging")
         assert now in (old, new), f"mixed tree after kill at {delay}s"
         outcomes.append("new" if now == new else "old")
-        # the next run cleans up and finishes the job
-        build.run(work, only="staging")
+        build.run(work, only="staging")  # the next run cleans up and finishes the job
         assert tree_digest(work / "rendered/staging") == new
-        assert not [p for p in os.listdir(work / "rendered") if p.startswith((writer.STAGING, writer.RETIRED))]
-    assert "old" in outcomes  # at least one kill landed mid-render
+        leftovers = (writer.STAGING, writer.RETIRED, writer.TRASH)
+        assert not [p for p in os.listdir(work / "rendered") if p.startswith(leftovers)]
+    assert "old" in outcomes, outcomes  # at least one kill landed mid-render
+    assert "new" in outcomes, outcomes  # and one after the swap

@@ -14,7 +14,7 @@ def _objects(env: str) -> dict[str, dict]:
 
 
 def test_root_application_syncs_the_argocd_directory_of_its_environment() -> None:
-    root = _objects("staging")["argocd/argocd/application-root.yaml"]
+    root = _objects("staging")["argocd/argocd_application_root.yaml"]
     assert root["spec"]["source"] == {
         "repoURL": "https://gitea.platform.example.com/platform/platform.git",
         "targetRevision": "main", "path": "rendered/staging/argocd",
@@ -26,22 +26,22 @@ def test_root_application_syncs_the_argocd_directory_of_its_environment() -> Non
 def test_argocd_directory_lists_an_application_per_tenant_and_per_system_directory() -> None:
     objects = _objects("local")
     listing = objects["argocd/kustomization.yaml"]["resources"]
-    apps = sorted(p for p in listing if "/application-" in p)
+    apps = sorted(p for p in listing if p.startswith("argocd_application_"))
     system_dirs = sorted({p.split("/")[1] for p in objects if p.startswith("system/")})
     tenants = sorted(BP.tenants)
     assert apps == sorted(
-        ["argocd/application-root.yaml"]
-        + [f"argocd/application-system-{d}.yaml" for d in system_dirs]
-        + [f"argocd/application-tenant-{t}.yaml" for t in tenants]
+        ["argocd_application_root.yaml"]
+        + [f"argocd_application_system-{d}.yaml" for d in system_dirs]
+        + [f"argocd_application_tenant-{t}.yaml" for t in tenants]
     )
     for directory in system_dirs:
-        app = objects[f"argocd/argocd/application-system-{directory}.yaml"]["spec"]
+        app = objects[f"argocd/argocd_application_system-{directory}.yaml"]["spec"]
         paths = [s.get("path") for s in app.get("sources", [app.get("source")])]
         assert f"rendered/local/system/{directory}" in paths
 
 
 def test_tenant_project_allows_only_its_namespaces_and_no_guardrail_or_cluster_kinds() -> None:
-    project = _objects("prod")["argocd/argocd/appproject-acme.yaml"]["spec"]
+    project = _objects("prod")["argocd/argocd_appproject_acme.yaml"]["spec"]
     assert [d["namespace"] for d in project["destinations"]] == [
         "acme-sbx-alice", "acme-sbx-bob", "acme-shop", "acme-storefront",
     ]
@@ -56,22 +56,22 @@ def test_tenant_project_allows_only_its_namespaces_and_no_guardrail_or_cluster_k
 
 
 def test_tenant_application_deploys_its_own_directory_in_its_own_project() -> None:
-    app = _objects("prod")["argocd/argocd/application-tenant-globex.yaml"]
+    app = _objects("prod")["argocd/argocd_application_tenant-globex.yaml"]
     assert app["spec"]["project"] == "globex"
     assert app["spec"]["source"]["path"] == "rendered/prod/tenants/globex"
     assert app["metadata"]["labels"]["platformctl.dev/tenant"] == "globex"
 
 
 def test_sync_policy_follows_the_environment() -> None:
-    local = _objects("local")["argocd/argocd/application-tenant-acme.yaml"]["spec"]["syncPolicy"]
-    prod = _objects("prod")["argocd/argocd/application-tenant-acme.yaml"]["spec"]["syncPolicy"]
+    local = _objects("local")["argocd/argocd_application_tenant-acme.yaml"]["spec"]["syncPolicy"]
+    prod = _objects("prod")["argocd/argocd_application_tenant-acme.yaml"]["spec"]["syncPolicy"]
     assert "automated" not in local
     assert prod["automated"] == {"prune": True, "selfHeal": True}
     assert "ServerSideApply=true" in prod["syncOptions"] and "ServerSideApply=true" in local["syncOptions"]
 
 
 def test_system_components_use_pinned_charts_and_platform_project() -> None:
-    app = _objects("local")["argocd/argocd/application-system-gitea.yaml"]["spec"]
+    app = _objects("local")["argocd/argocd_application_system-gitea.yaml"]["spec"]
     chart = app["sources"][0]
     assert (chart["chart"], chart["targetRevision"]) == ("gitea", "12.2.0")
     assert app["project"] == "platform"
@@ -81,8 +81,8 @@ def test_system_components_use_pinned_charts_and_platform_project() -> None:
 def test_tenancy_syncs_before_tenants() -> None:
     objects = _objects("local")
     wave = lambda p: int(objects[p]["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])  # noqa: E731
-    assert wave("argocd/argocd/appproject-acme.yaml") < wave("argocd/argocd/application-system-tenancy.yaml")
-    assert wave("argocd/argocd/application-system-tenancy.yaml") < wave("argocd/argocd/application-tenant-acme.yaml")
+    assert wave("argocd/argocd_appproject_acme.yaml") < wave("argocd/argocd_application_system-tenancy.yaml")
+    assert wave("argocd/argocd_application_system-tenancy.yaml") < wave("argocd/argocd_application_tenant-acme.yaml")
 
 
 def test_every_object_carries_the_ownership_labels() -> None:
@@ -102,7 +102,7 @@ def test_one_object_per_file_named_after_namespace_kind_and_name() -> None:
             assert path.endswith("/kustomization.yaml")
             continue
         ns = obj["metadata"].get("namespace", "_cluster")
-        assert path.endswith(f"/{ns}/{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"), path
+        assert path.endswith(f"/{ns}_{obj['kind'].lower()}_{obj['metadata']['name']}.yaml"), path
 
 
 def test_every_directory_argo_points_at_has_a_sorted_kustomization() -> None:
@@ -114,8 +114,7 @@ def test_every_directory_argo_points_at_has_a_sorted_kustomization() -> None:
         listing = objects[f"{directory}/kustomization.yaml"]["resources"]
         assert listing == sorted(listing)
         under = sorted(p.removeprefix(directory + "/") for p in objects
-                       if p.startswith(directory + "/") and p.count("/") > directory.count("/") + 0
-                       and not p.endswith("kustomization.yaml"))
+                       if p.startswith(directory + "/") and not p.endswith("kustomization.yaml"))
         if directory == "system/tenancy":
             assert listing == sorted(t for t in BP.tenants if t in {p.split("/")[2] for p in objects
                                                                      if p.startswith("system/tenancy/")})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ from generator import writer
 
 def _files(tree: Path) -> dict[str, bytes]:
     return {rel: (tree / rel).read_bytes() for rel in writer.list_tree(tree)}
+
+
+def _visible(directory: Path) -> list[str]:
+    """Entries of ``directory`` other than the spare tree kept for the next write."""
+    return sorted(p for p in os.listdir(directory) if not p.startswith(writer.SPARE))
 
 
 def test_first_write_creates_the_tree(tmp_path: Path) -> None:
@@ -43,7 +49,9 @@ def test_changed_tree_links_unchanged_files_and_removes_extra(tmp_path: Path) ->
     assert result.linked == 1
     assert (target / "keep.yaml").stat().st_ino == kept  # hard-linked, not rewritten
     assert _files(target) == {"change.yaml": b"2\n", "keep.yaml": b"k\n", "new.yaml": b"n\n"}
-    assert sorted(os.listdir(tmp_path)) == ["local"]
+    assert sorted(os.listdir(tmp_path)) == [f"{writer.SPARE}local", "local"]
+    assert _files(tmp_path / f"{writer.SPARE}local") == {"keep.yaml": b"k\n", "change.yaml": b"1\n",
+                                                         "gone/x.yaml": b"x\n"}  # the old tree
 
 
 def test_reuse_marker_links_the_current_file(tmp_path: Path) -> None:
@@ -58,8 +66,9 @@ def test_swap_without_rename_exchange(tmp_path: Path, monkeypatch: pytest.Monkey
     target = tmp_path / "local"
     writer.write_tree(target, {"a.yaml": b"1\n"})
     writer.write_tree(target, {"a.yaml": b"2\n"})
-    assert _files(target) == {"a.yaml": b"2\n"}
-    assert os.listdir(tmp_path) == ["local"]
+    writer.write_tree(target, {"a.yaml": b"3\n"})
+    assert _files(target) == {"a.yaml": b"3\n"}
+    assert _visible(tmp_path) == ["local"]
 
 
 def test_leftovers_of_a_killed_run_are_cleaned(tmp_path: Path) -> None:
@@ -67,8 +76,27 @@ def test_leftovers_of_a_killed_run_are_cleaned(tmp_path: Path) -> None:
     writer.write_tree(target, {"a.yaml": b"1\n"})
     (tmp_path / f"{writer.STAGING}local-999" / "half").mkdir(parents=True)
     (tmp_path / f"{writer.RETIRED}local-998").mkdir()
+    (tmp_path / f"{writer.TRASH}local-997").mkdir()
     writer.write_tree(target, {"a.yaml": b"2\n"})
-    assert sorted(os.listdir(tmp_path)) == ["local"]
+    assert _visible(tmp_path) == ["local"]
+
+
+def test_background_cleanup_deletes_the_old_tree_after_returning(tmp_path: Path) -> None:
+    target = tmp_path / "local"
+    writer.write_tree(target, {f"d{i}/f{j}.yaml": b"x\n" for i in range(50) for j in range(20)})
+    writer.write_tree(target, {"a.yaml": b"new\n"}, background_cleanup=True)
+    assert _files(target) == {"a.yaml": b"new\n"}
+    writer.write_tree(target, {"b.yaml": b"new\n"}, background_cleanup=True)  # the spare is replaced
+    deadline = time.monotonic() + 20
+    while _visible(tmp_path) != ["local"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _visible(tmp_path) == ["local"]
+
+
+def test_a_trash_tree_is_never_restored(tmp_path: Path) -> None:
+    (tmp_path / f"{writer.TRASH}local-5").mkdir()
+    writer.clean_leftovers(tmp_path)
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_retired_tree_without_target_is_restored(tmp_path: Path) -> None:
@@ -90,8 +118,58 @@ def test_compare_lists_stale_missing_and_extra(tmp_path: Path) -> None:
     assert writer.compare(target, _files(target)).clean
 
 
-def test_remove_tree(tmp_path: Path) -> None:
+def test_remove_tree_removes_its_spare_too(tmp_path: Path) -> None:
     target = tmp_path / "qa"
     writer.write_tree(target, {"a.yaml": b"a\n"})
+    writer.write_tree(target, {"a.yaml": b"b\n"})
     writer.remove_tree(target)
     assert os.listdir(tmp_path) == []
+
+
+def _tree(n: int, version: bytes) -> dict[str, bytes]:
+    return {f"t{i}/ns{j}_kind_x.yaml": b"same\n" if j else version for i in range(n) for j in range(3)}
+
+
+def test_spare_becomes_the_next_tree_touching_only_what_differs(tmp_path: Path) -> None:
+    target, spare = tmp_path / "local", tmp_path / f"{writer.SPARE}local"
+    writer.write_tree(target, _tree(20, b"v1\n"))
+    writer.write_tree(target, _tree(20, b"v2\n"))  # built afresh; v1 tree kept as spare
+    spare_dir_inode = spare.stat().st_ino
+    unchanged = (target / "t0/ns1_kind_x.yaml").stat().st_ino
+    files = _tree(20, b"v2\n")
+    files["t3/ns0_kind_x.yaml"] = b"v3\n"
+    del files["t19/ns2_kind_x.yaml"]
+    files["t20/ns0_kind_x.yaml"] = b"brand new\n"
+    result = writer.write_tree(target, files)
+    assert result.written == ["t3/ns0_kind_x.yaml", "t20/ns0_kind_x.yaml"]
+    assert result.removed == ["t19/ns2_kind_x.yaml"]
+    assert target.stat().st_ino == spare_dir_inode  # the refreshed spare was swapped in
+    assert (target / "t0/ns1_kind_x.yaml").stat().st_ino == unchanged
+    assert _files(target) == files
+    assert _files(spare) == _tree(20, b"v2\n")  # and the previous tree is the spare now
+    assert not (tmp_path / f"{writer.SPARE}local{writer.DIRTY}").exists()
+
+
+def test_spare_with_wrong_files_is_corrected(tmp_path: Path) -> None:
+    """The spare's contents are never trusted: files not shared with the current tree are replaced."""
+    target, spare = tmp_path / "local", tmp_path / f"{writer.SPARE}local"
+    writer.write_tree(target, {"a.yaml": b"1\n", "b.yaml": b"b\n"})
+    writer.write_tree(target, {"a.yaml": b"2\n", "b.yaml": b"b\n"})
+    (spare / "b.yaml").unlink()
+    (spare / "b.yaml").write_bytes(b"tampered\n")
+    (spare / "junk.yaml").write_bytes(b"junk\n")
+    writer.write_tree(target, {"a.yaml": b"3\n", "b.yaml": b"b\n"})
+    assert _files(target) == {"a.yaml": b"3\n", "b.yaml": b"b\n"}
+
+
+def test_a_dirty_spare_is_thrown_away(tmp_path: Path) -> None:
+    """A run killed while updating the spare leaves its mark; the next run does not use that spare."""
+    target, spare = tmp_path / "local", tmp_path / f"{writer.SPARE}local"
+    writer.write_tree(target, {"a.yaml": b"1\n"})
+    writer.write_tree(target, {"a.yaml": b"2\n"})
+    (tmp_path / f"{writer.SPARE}local{writer.DIRTY}").touch()
+    (spare / "half-done.yaml").write_bytes(b"?\n")
+    writer.write_tree(target, {"a.yaml": b"3\n"})
+    assert _files(target) == {"a.yaml": b"3\n"}
+    assert _files(spare) == {"a.yaml": b"2\n"}  # the tree just replaced, not the dirty one
+    assert sorted(os.listdir(tmp_path)) == [f"{writer.SPARE}local", "local"]
