@@ -161,7 +161,8 @@ def child_render(spec: dict[str, Any]) -> dict[str, Any]:
     root = Path(spec["root"])
     children_before = _children_rss()
     start = time.perf_counter()
-    reports = [build.run(root, only=only) for only in spec["only"]]
+    # background_cleanup as the CLI does: replaced trees are deleted by a detached process
+    reports = [build.run(root, only=only, background_cleanup=spec["background"]) for only in spec["only"]]
     wall = time.perf_counter() - start
     envs = [e for r in reports for e in r.envs]
     written = [f"{e.env}/{p}" for e in envs for p in getattr(e, "written", [])]
@@ -226,8 +227,20 @@ def child_main(raw: str) -> None:
     sys.stdout.write(RESULT_MARK + json.dumps(result) + "\n")
 
 
+def _settle_disk(spec: dict[str, Any]) -> None:
+    """Untimed: let the previous step's background deletion finish and its dirty pages reach the
+    disk, as they have long before the next render in real use."""
+    rendered = Path(spec.get("root", "/nonexistent")) / "rendered"
+    deadline = time.monotonic() + 120
+    while rendered.is_dir() and time.monotonic() < deadline:
+        if not any(p.name.startswith(".platformctl-trash-") for p in rendered.iterdir()):
+            break
+        time.sleep(0.1)
+    os.sync()
+
+
 def run_child(spec: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
-    os.sync()  # untimed: flush the previous step's dirty pages so they don't throttle this one
+    _settle_disk(spec)
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
         env=env, stdout=subprocess.PIPE, text=True, check=False,
@@ -297,6 +310,9 @@ class MediumResult:
     pr: dict[str, Any]
     pr_diff: TreeDiff
     pr_tenant: str
+    pr2: dict[str, Any]
+    pr2_diff: TreeDiff
+    pr2_tenant: str
 
 
 def measure_medium(name: str, base: Path, source: Path, args: argparse.Namespace, envs: list[str],
@@ -309,7 +325,7 @@ def measure_medium(name: str, base: Path, source: Path, args: argparse.Namespace
     # "from scratch" is from scratch; it persists across the no-op and one-tenant runs.
     env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg-cache")}
     only: list[str | None] = [None] if args.envs == "all" else list(envs)
-    render = {"what": "render", "root": str(root), "only": only}
+    render = {"what": "render", "root": str(root), "only": only, "background": not args.sync_cleanup}
 
     log(f"[{name}] full render from scratch in {root}")
     full = run_child(render, env)
@@ -329,8 +345,18 @@ def measure_medium(name: str, base: Path, source: Path, args: argparse.Namespace
     log(f"[{name}] one-tenant change ({tenant}: {args.change}) and re-render")
     write_tenant(root, tenant_doc(tenant, changed_app="app" in args.change, changed_quota="quota" in args.change))
     pr = run_child(render, env)
-    pr_diff = diff(after_noop, snapshot(root / "rendered"))
-    return MediumResult(name, str(work), full, floor, floor_matches, noop, noop_diff, pr, pr_diff, tenant)
+    after_pr = snapshot(root / "rendered")
+    pr_diff = diff(after_noop, after_pr)
+
+    # The next PR: from now on the tree swapped out last time is kept as the spare, so this is the
+    # steady state of a platform repo where renders happen every day.
+    tenant2 = tenant_name(args.tenants // 3, args.tenants)
+    log(f"[{name}] next one-tenant change ({tenant2}: {args.change}) and re-render")
+    write_tenant(root, tenant_doc(tenant2, changed_app="app" in args.change, changed_quota="quota" in args.change))
+    pr2 = run_child(render, env)
+    pr2_diff = diff(after_pr, snapshot(root / "rendered"))
+    return MediumResult(name, str(work), full, floor, floor_matches, noop, noop_diff, pr, pr_diff, tenant,
+                        pr2, pr2_diff, tenant2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,6 +416,10 @@ def print_report(results: list[MediumResult], args: argparse.Namespace, envs: li
         lambda r: f"{len(r.pr_diff.content_changed)} (+{len(r.pr_diff.added)}, -{len(r.pr_diff.removed)})")
     row("  files whose inode changed", lambda r: str(len(r.pr_diff.inode_changed)))
     row("  peak RSS", lambda r: f"{r.pr['rss_mib']:.0f} MiB")
+    row(f"next one-tenant change ({args.change}), spare tree kept", lambda r: f"{r.pr2['wall_s']:.2f} s")
+    row("  files written / unchanged (linked) / removed",
+        lambda r: f"{len(r.pr2['written'])} / {r.pr2['files'] - len(r.pr2['written'])} / {len(r.pr2['removed'])}")
+    row("  files whose inode changed", lambda r: str(len(r.pr2_diff.inode_changed)))
     console.print(table)
 
     for r in results:
@@ -425,13 +455,15 @@ def print_report(results: list[MediumResult], args: argparse.Namespace, envs: li
                         verdict(ratio <= TARGET_RATIO))
     if "disk" in by_name:
         r = by_name["disk"]
-        targets.add_row(f"one-tenant change on disk <= {TARGET_PR_DISK_S:g} s", f"{r.pr['wall_s']:.2f} s",
-                        verdict(r.pr["wall_s"] <= TARGET_PR_DISK_S))
-        changed = set(r.pr_diff.content_changed) | set(r.pr_diff.added)
-        touched = set(r.pr_diff.inode_changed) | set(r.pr_diff.added)
-        only_changed = touched <= changed and set(r.pr["written"]) <= changed
-        targets.add_row("one-tenant change touches only changed files",
-                        f"{len(touched)} touched, {len(changed)} changed", verdict(only_changed))
+        for label, pr, pr_diff in (("first one-tenant change", r.pr, r.pr_diff),
+                                   ("next one-tenant change", r.pr2, r.pr2_diff)):
+            targets.add_row(f"{label} on disk <= {TARGET_PR_DISK_S:g} s", f"{pr['wall_s']:.2f} s",
+                            verdict(pr["wall_s"] <= TARGET_PR_DISK_S))
+            changed = set(pr_diff.content_changed) | set(pr_diff.added)
+            touched = set(pr_diff.inode_changed) | set(pr_diff.added)
+            only_changed = touched <= changed and set(pr["written"]) <= changed
+            targets.add_row(f"{label} touches only changed files",
+                            f"{len(touched)} touched, {len(changed)} changed", verdict(only_changed))
     console.print(targets)
 
 
@@ -455,6 +487,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="the one-tenant change: app = bump an image tag and add an env var; quota = raise "
                              "the tenant's CPU quota (default app+quota)")
     parser.add_argument("--keep", action="store_true", help="keep the work dirs (their paths are printed)")
+    parser.add_argument("--sync-cleanup", action="store_true",
+                        help="delete replaced trees before build.run returns (the CLI leaves it to a detached process)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.tenants < 1:
