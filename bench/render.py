@@ -228,12 +228,13 @@ def child_main(raw: str) -> None:
 
 
 def _settle_disk(spec: dict[str, Any]) -> None:
-    """Untimed: let the previous step's background deletion finish and its dirty pages reach the
+    """Untimed: let the previous step's detached housekeeping finish and its dirty pages reach the
     disk, as they have long before the next render in real use."""
     rendered = Path(spec.get("root", "/nonexistent")) / "rendered"
     deadline = time.monotonic() + 120
     while rendered.is_dir() and time.monotonic() < deadline:
-        if not any(p.name.startswith(".platformctl-trash-") for p in rendered.iterdir()):
+        busy = (".platformctl-trash-", ".platformctl-staging-")  # detached deletion, spare being prepared
+        if not any(p.name.startswith(busy) for p in rendered.iterdir()):
             break
         time.sleep(0.1)
     os.sync()

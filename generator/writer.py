@@ -20,6 +20,7 @@ import ctypes
 import errno
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,18 +145,42 @@ def _discard(tree: Path, *, background: bool) -> None:
     ``.platformctl-trash-*`` directory the next run removes."""
     trash = tree.parent / f"{TRASH}{tree.name.removeprefix(HIDDEN)}-{os.getpid()}"
     os.rename(tree, trash)
-    if not background or not hasattr(os, "fork"):
+    if background and hasattr(os, "fork"):
+        _detached(lambda: shutil.rmtree(trash, ignore_errors=True))
+    else:
         shutil.rmtree(trash)
-        return
+
+
+def _detached(work: Callable[[], None]) -> None:
+    """Run ``work`` in a detached grandchild: it outlives this process and is never waited for."""
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the forked child
         try:
             os.setsid()
             if os.fork() == 0:
-                shutil.rmtree(trash, ignore_errors=True)
+                with contextlib.suppress(BaseException):
+                    work()
         finally:
             os._exit(0)
     os.waitpid(child, 0)
+
+
+def _prepare_spare(target: Path) -> None:
+    """Give a tree that has no spare one, off the critical path: a hard-link copy built by a detached
+    process under a staging name, renamed into place only if no spare appeared meanwhile. Racing
+    with a later render is harmless: a spare's contents are never trusted, only its inodes."""
+    if _spare(target).exists() or not target.is_dir():
+        return
+
+    def build() -> None:
+        staging = target.parent / f"{STAGING}{target.name}-{os.getpid()}"
+        try:
+            _build(str(staging), str(target), dict.fromkeys(_inodes(target), REUSE))
+            os.rename(staging, _spare(target))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    _detached(build)
 
 
 def clean_leftovers(parent: Path) -> None:
@@ -269,8 +294,16 @@ def _assemble(target: Path, files: dict[str, Entry], current: dict[str, int], ba
 def write_tree(target: Path, files: dict[str, Entry], *, background_cleanup: bool = False) -> WriteResult:
     """Make the tree at ``target`` hold exactly ``files``, atomically; touch nothing if it already does.
 
-    With ``background_cleanup`` trees that must go are deleted by a detached process.
+    With ``background_cleanup`` housekeeping happens in detached processes after this returns:
+    trees that must go are deleted, and a tree without a spare gets one for the next write.
     """
+    result = _write(target, files, background_cleanup)
+    if background_cleanup and hasattr(os, "fork"):
+        _prepare_spare(target)
+    return result
+
+
+def _write(target: Path, files: dict[str, Entry], background_cleanup: bool) -> WriteResult:
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(parent)

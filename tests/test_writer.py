@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -81,16 +82,26 @@ def test_leftovers_of_a_killed_run_are_cleaned(tmp_path: Path) -> None:
     assert _visible(tmp_path) == ["local"]
 
 
-def test_background_cleanup_deletes_the_old_tree_after_returning(tmp_path: Path) -> None:
-    target = tmp_path / "local"
-    writer.write_tree(target, {f"d{i}/f{j}.yaml": b"x\n" for i in range(50) for j in range(20)})
-    writer.write_tree(target, {"a.yaml": b"new\n"}, background_cleanup=True)
-    assert _files(target) == {"a.yaml": b"new\n"}
-    writer.write_tree(target, {"b.yaml": b"new\n"}, background_cleanup=True)  # the spare is replaced
+def _wait_for(condition: Callable[[], bool]) -> bool:
     deadline = time.monotonic() + 20
-    while _visible(tmp_path) != ["local"] and time.monotonic() < deadline:
+    while not condition() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _visible(tmp_path) == ["local"]
+    return condition()
+
+
+def test_background_housekeeping_deletes_old_trees_and_prepares_a_spare(tmp_path: Path) -> None:
+    target, spare = tmp_path / "local", tmp_path / f"{writer.SPARE}local"
+    first = {f"d{i}/f{j}.yaml": b"x\n" for i in range(50) for j in range(20)}
+    writer.write_tree(target, first, background_cleanup=True)
+    # no spare yet after a first write: a detached process makes one, a hard-link copy
+    assert _wait_for(lambda: spare.is_dir() and _visible(tmp_path) == ["local"])
+    assert _files(spare) == first
+    assert (spare / "d0/f0.yaml").stat().st_ino == (target / "d0/f0.yaml").stat().st_ino
+    writer.write_tree(target, {"a.yaml": b"new\n"}, background_cleanup=True)
+    writer.write_tree(target, {"b.yaml": b"newer\n"}, background_cleanup=True)
+    assert _files(target) == {"b.yaml": b"newer\n"}
+    assert _wait_for(lambda: _visible(tmp_path) == ["local"])  # nothing left but the tree and its spare
+    assert _files(spare) == {"a.yaml": b"new\n"}
 
 
 def test_a_trash_tree_is_never_restored(tmp_path: Path) -> None:
