@@ -368,5 +368,10 @@ def test_absurd_nesting_fails_fast_instead_of_crashing_the_interpreter() -> None
     assert result.returncode == 0, result.stderr
     is_none, *message, elapsed = result.stdout.split()
     assert is_none == "True"
-    assert " ".join(message) == f"document nests deeper than {MAX_DEPTH} levels"
+    # Our own bound, or (with a LibYAML build that has one) LibYAML's nesting limit, whichever trips
+    # first while reading the event stream: either way a clean rejection, never a crash.
+    assert " ".join(message) in (
+        f"document nests deeper than {MAX_DEPTH} levels",
+        "YAML syntax error: exceeded maximum nesting depth (while increasing flow level at line 1, column 1003)",
+    )
     assert float(elapsed) < 1.0
