@@ -151,8 +151,22 @@ def _run(
         report.extra_envs = stray
         for name in names:
             files = _render_env(blueprints, blueprints.environments[name], None, progress).files
-            report.envs.append(EnvReport(name, len(files), stale=writer.compare(out / name, files)))
+            if out.is_dir():
+                with writer.lock(out, shared=True):
+                    stale = writer.compare(out / name, files)
+            else:
+                stale = writer.compare(out / name, files)
+            report.envs.append(EnvReport(name, len(files), stale=stale))
         return report
+    with writer.lock(out):
+        _write(blueprints, out, names, stray, report, progress, background_cleanup)
+    return report
+
+
+def _write(
+    blueprints: Blueprints, out: Path, names: list[str], stray: list[str], report: RenderReport,
+    progress: Progress | None, background_cleanup: bool,
+) -> None:
     rendered = {name: _render_env(blueprints, blueprints.environments[name], out / name, progress) for name in names}
     for name, result in rendered.items():
         tree = out / name
@@ -164,4 +178,3 @@ def _run(
         writer.remove_tree(out / name, background_cleanup=background_cleanup)
         cache.forget(out / name)
         report.pruned_envs.append(name)
-    return report

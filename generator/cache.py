@@ -11,10 +11,15 @@ uses the cache.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pydantic
+import yaml
 
 from generator.model import Environment, Platform, Tenant
 
@@ -23,8 +28,15 @@ Identity = tuple[int, int, int]  # st_ino, st_size, st_mtime_ns
 
 
 def _code_hash() -> str:
-    """Hash of the generator's own sources: new code, new output, no stale reuse."""
+    """Hash of what shapes the output besides the inputs: the generator's own sources and the
+    versions of Python and the libraries that emit or compute bytes (PyYAML and LibYAML, pydantic,
+    the quantity parser). New code or libraries, new output, no stale reuse."""
     digest = hashlib.sha256()
+    versions = [sys.version, yaml.__version__, str(getattr(yaml, "__with_libyaml__", False)),
+                pydantic.VERSION, importlib.metadata.version("kubernetes")]
+    if getattr(yaml, "__with_libyaml__", False):
+        versions.append(yaml._yaml.get_version_string())
+    digest.update("\0".join(versions).encode())
     package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
@@ -82,15 +94,20 @@ def load(tree: Path, context: str) -> RenderCache:
     """The cache of ``tree`` if it was written for this context, else an empty one."""
     try:
         data = json.loads(path_for(tree).read_bytes())
-    except (OSError, ValueError):
+        if data.get("format") != FORMAT or data.get("context") != context:
+            return RenderCache(context)
+        tenants = {
+            name: TenantEntry(str(entry["key"]), {str(rel): _identity(ident) for rel, ident in entry["files"].items()})
+            for name, entry in data["tenants"].items()
+        }
+    except Exception:  # unreadable, truncated or not ours: a cache miss, never a failure
         return RenderCache(context)
-    if data.get("format") != FORMAT or data.get("context") != context:
-        return RenderCache(context)
-    tenants = {
-        name: TenantEntry(entry["key"], {rel: tuple(ident) for rel, ident in entry["files"].items()})
-        for name, entry in data.get("tenants", {}).items()
-    }
     return RenderCache(context, tenants)
+
+
+def _identity(value: object) -> Identity:
+    ino, size, mtime = value  # type: ignore[misc]
+    return int(ino), int(size), int(mtime)
 
 
 def save(tree: Path, cache: RenderCache) -> None:

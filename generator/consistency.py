@@ -7,15 +7,18 @@ and all tenants at once (references, duplicates, collisions), and each names the
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from generator import naming
 from generator.errors import Problem
 from generator.model import Environment, Platform, Tenant
 from generator.model.image import registry_allowed
+from generator.model.types import quantity_value
 from generator.yamlsource import Loc, SourceDoc
 
 Located = tuple[Any, SourceDoc]
+MIB = Decimal(1024 * 1024)
 
 
 def _at(doc: SourceDoc, loc: Loc, message: str, *, key: bool = False) -> Problem:
@@ -33,9 +36,22 @@ def _duplicates(doc: SourceDoc, base: Loc, names: Iterable[str], what: str, fiel
             first[name] = i
 
 
+# AppProjects share one namespace with the tenants' projects; "default" is Argo CD's own.
+RESERVED_TENANTS = frozenset({"platform", "default"})
+RESERVED_COMPONENTS = frozenset({"tenancy"})  # system/tenancy is the guardrails' directory
+
+
 def _platform(platform: Platform, doc: SourceDoc) -> Iterator[Problem]:
     spec = platform.spec
     yield from _duplicates(doc, ("spec", "components"), (c.name for c in spec.components), "component", "name")
+    yield from _duplicates(doc, ("spec", "components"), (c.namespace for c in spec.components),
+                           "component namespace", "namespace")
+    for i, component in enumerate(spec.components):
+        if component.name in RESERVED_COMPONENTS:
+            yield _at(doc, ("spec", "components", i, "name"), f"component name {component.name!r} is reserved")
+        if component.namespace in naming.RESERVED_NAMESPACES:
+            yield _at(doc, ("spec", "components", i, "namespace"),
+                      f"namespace {component.namespace!r} belongs to Kubernetes itself")
     if spec.postgres.default_version not in spec.postgres.images:
         yield _at(doc, ("spec", "postgres", "defaultVersion"),
                   f"no image for PostgreSQL {spec.postgres.default_version} in spec.postgres.images")
@@ -63,8 +79,27 @@ def _slug_collisions(tenant: Tenant, doc: SourceDoc) -> Iterator[Problem]:
                       f"(spec.sandboxes[{j}])")
 
 
+def _quota_shares(tenant: Tenant, doc: SourceDoc) -> Iterator[Problem]:
+    """The quota is split evenly over the tenant's namespaces; no share may round down to nothing."""
+    count = len(tenant.spec.apps) + len(tenant.spec.sandboxes) + (1 if tenant.spec.databases else 0)
+    if count == 0:
+        return
+    quota = tenant.spec.quota
+    smallest = {"cpu": (quantity_value(quota.cpu), Decimal("0.001"), "1m"),
+                "memory": (quantity_value(quota.memory), MIB, "1Mi"),
+                "storage": (quantity_value(quota.storage), MIB, "1Mi"),
+                "pods": (Decimal(quota.pods), Decimal(1), "1 pod")}
+    for field, (total, least, shown) in smallest.items():
+        if total / count < least:
+            yield _at(doc, ("spec", "quota", field),
+                      f"split over the tenant's up to {count} namespaces this leaves less than {shown} each")
+
+
 def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: dict[str, Located]) -> Iterator[Problem]:
     spec = tenant.spec
+    if tenant.name in RESERVED_TENANTS:
+        yield _at(doc, ("metadata", "name"), f"tenant name {tenant.name!r} is reserved (Argo CD project names)")
+    yield from _quota_shares(tenant, doc)
     yield from _duplicates(doc, ("spec", "apps"), (a.name for a in spec.apps), "app", "name")
     yield from _duplicates(doc, ("spec", "databases"), (d.name for d in spec.databases), "database", "name")
     yield from _duplicates(doc, ("spec", "sandboxes"), (s.user for s in spec.sandboxes), "sandbox user", "user")

@@ -34,12 +34,25 @@ class Blueprints:
     tenants: dict[str, Tenant]
 
 
-def _yaml_files(directory: Path) -> list[Path]:
+def _yaml_files(directory: Path, root: Path) -> tuple[list[Path], list[Problem]]:
+    """The blueprint files of ``directory``, and a problem for anything else in it.
+
+    A silently skipped ``acme.YAML`` or ``tenants/team/acme.yaml`` would make its tenant vanish, and
+    a render prune it, namespaces and all; so every non-hidden entry must be a blueprint.
+    """
     if not directory.is_dir():
-        return []
-    return sorted(
-        p for p in directory.iterdir() if p.suffix in YAML_SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )
+        return [], []
+    files, problems = [], []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith("."):
+            continue  # editor swap files and the like
+        if path.suffix in YAML_SUFFIXES and path.is_file():
+            files.append(path)
+        else:
+            shown = path.relative_to(root).as_posix()
+            problems.append(Problem(shown, 1, 1, "", f"not a blueprint: only <name>.yaml files belong in "
+                                    f"{directory.relative_to(root).as_posix()}/ (rename, move or remove it)"))
+    return files, problems
 
 
 def _strip(annotation: Any) -> list[Any]:
@@ -210,7 +223,8 @@ def load(root: Path) -> Blueprints:
     problems += found
 
     environments: dict[str, tuple[Environment, SourceDoc]] = {}
-    env_files = _yaml_files(root / "environments")
+    env_files, found = _yaml_files(root / "environments", root)
+    problems += found
     if not env_files:
         problems.append(Problem("environments", 1, 1, "", "no environment files (environments/<env>.yaml)"))
     for path in env_files:
@@ -224,7 +238,9 @@ def load(root: Path) -> Blueprints:
         environments[env.name] = (env, doc)
 
     tenants: dict[str, tuple[Tenant, SourceDoc]] = {}
-    for path in _yaml_files(root / "blueprints" / "tenants"):
+    tenant_files, found = _yaml_files(root / "blueprints" / "tenants", root)
+    problems += found
+    for path in tenant_files:
         tenant, doc, found = _load_file(path, root, "Tenant")
         problems += found
         if tenant is None:

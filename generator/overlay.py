@@ -27,8 +27,10 @@ def _resources(mine: Resources | None, default: Resources) -> Resources:
 def _app(app: App, env: Environment) -> App:
     defaults, cap = env.spec.defaults.app, env.spec.caps.app.replicas
     autoscale = app.autoscale
-    if autoscale is not None and cap is not None:
-        autoscale = Autoscale(min=max(1, _cap(autoscale.min, cap)), max=max(1, _cap(autoscale.max, cap)),
+    if autoscale is not None and cap == 0:
+        autoscale = None  # an HPA cannot scale to zero: the cap wins, the app is off
+    elif autoscale is not None and cap is not None:
+        autoscale = Autoscale(min=_cap(autoscale.min, cap), max=_cap(autoscale.max, cap),
                               cpu_percent=autoscale.cpu_percent)
     replicas = app.replicas if app.replicas is not None else defaults.replicas
     return app.model_copy(update={

@@ -42,14 +42,19 @@ def _with_kustomization(directory: str, objects: Objects) -> Objects:
 def tenant_objects(platform: Platform, env: Environment, tenant: Tenant) -> Objects:
     """Everything one tenant contributes to rendered/<env>: its tenancy dir, its own dir, its Argo CD objects."""
     effective = effective_tenant(tenant, env, platform)
+    project = _place("argocd", [argocd.tenant_project(platform, env, effective)])
+    if not has_namespaces(tenant, env):
+        return project  # nothing runs here: its project (and SSO roles) only
     guard_dir = f"system/{tenancy.COMPONENT}/{tenant.name}"
     objects = _with_kustomization(guard_dir, _place(guard_dir, tenancy.render(platform, env, effective)))
     objects.update(_with_kustomization(f"tenants/{tenant.name}", {}))
-    objects.update(_place("argocd", [
-        argocd.tenant_project(platform, env, effective),
-        argocd.tenant_application(platform, env, effective),
-    ]))
+    objects.update(project)
+    objects.update(_place("argocd", [argocd.tenant_application(platform, env, effective)]))
     return objects
+
+
+def has_namespaces(tenant: Tenant, env: Environment) -> bool:
+    return bool(naming.tenant_namespaces(tenant, env))
 
 
 def tenant_files(platform: Platform, env: Environment, tenant: Tenant) -> Files:
@@ -79,6 +84,14 @@ def argocd_listing(paths: Iterable[str]) -> tuple[str, Obj]:
     return f"argocd/{KUSTOMIZATION}", kustomization(listed)
 
 
+def _merge(into: dict[str, Any], part: dict[str, Any]) -> None:
+    """Add one tenant's files; an overlap would mean one object silently replaced another."""
+    overlap = into.keys() & part.keys()
+    if overlap:
+        raise ValueError(f"rendered twice: {', '.join(sorted(overlap))}")  # a naming bug, not bad input
+    into.update(part)
+
+
 def tenants_in(blueprints: Blueprints, env: Environment) -> list[Tenant]:
     return [t for t in blueprints.tenants.values() if present_in(t, env)]
 
@@ -87,9 +100,9 @@ def environment_objects(blueprints: Blueprints, env: Environment) -> Objects:
     """Every object (and kustomization) of one environment, keyed by path; used by tests and the benchmark."""
     platform = blueprints.platform
     tenants = tenants_in(blueprints, env)
-    objects = platform_objects(platform, env, [t.name for t in tenants])
+    objects = platform_objects(platform, env, [t.name for t in tenants if has_namespaces(t, env)])
     for tenant in tenants:
-        objects.update(tenant_objects(platform, env, tenant))
+        _merge(objects, tenant_objects(platform, env, tenant))
     path, listing = argocd_listing(objects)
     objects[path] = listing
     return dict(sorted(objects.items()))
@@ -107,12 +120,11 @@ def render_environment(
     """
     platform = blueprints.platform
     tenants = tenants_in(blueprints, env)
-    files: dict[str, Any] = {
-        path: dump(obj) for path, obj in platform_objects(platform, env, [t.name for t in tenants]).items()
-    }
+    with_dirs = [t.name for t in tenants if has_namespaces(t, env)]
+    files: dict[str, Any] = {path: dump(obj) for path, obj in platform_objects(platform, env, with_dirs).items()}
     parts = tenant_renderer(tenants) if tenant_renderer else (tenant_files(platform, env, t) for t in tenants)
     for part in parts:
-        files.update(part)
+        _merge(files, part)
     path, listing = argocd_listing(files)
     files[path] = dump(listing)
     return dict(sorted(files.items()))

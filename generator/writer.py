@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import os
 import shutil
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,7 +145,7 @@ def _discard(tree: Path, *, background: bool) -> None:
     """Delete a tree that is no longer anyone's. In the background a detached grandchild does it,
     so the caller does not wait for thousands of unlinks; a run that dies first leaves a
     ``.platformctl-trash-*`` directory the next run removes."""
-    trash = tree.parent / f"{TRASH}{tree.name.removeprefix(HIDDEN)}-{os.getpid()}"
+    trash = tree.parent / f"{TRASH}{tree.name.removeprefix(HIDDEN)}-{uuid.uuid4().hex}"
     os.rename(tree, trash)
     if background and hasattr(os, "fork"):
         _detached(lambda: shutil.rmtree(trash, ignore_errors=True))
@@ -152,17 +154,49 @@ def _discard(tree: Path, *, background: bool) -> None:
 
 
 def _detached(work: Callable[[], None]) -> None:
-    """Run ``work`` in a detached grandchild: it outlives this process and is never waited for."""
+    """Run ``work`` in a detached grandchild: it outlives this process and is never waited for.
+
+    The grandchild lets go of every inherited file descriptor (a caller reading our stdout must
+    not wait for it, and an inherited lock must not stay held) before it starts.
+    """
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the forked child
         try:
             os.setsid()
             if os.fork() == 0:
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                os.closerange(3, _max_fd())
                 with contextlib.suppress(BaseException):
                     work()
         finally:
             os._exit(0)
     os.waitpid(child, 0)
+
+
+def _max_fd() -> int:
+    try:
+        return os.sysconf("SC_OPEN_MAX")
+    except (ValueError, OSError):  # pragma: no cover
+        return 65536
+
+
+LOCK = ".platformctl-lock"
+
+
+@contextlib.contextmanager
+def lock(parent: Path, *, shared: bool = False) -> Iterator[None]:
+    """The right to change (or, ``shared``, to read) the trees under ``parent``: renders, checks and
+    spare builders take turns. The kernel releases it when the holder dies, so a kill -9 never
+    leaves it stuck."""
+    parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(parent / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _prepare_spare(target: Path) -> None:
@@ -173,12 +207,15 @@ def _prepare_spare(target: Path) -> None:
         return
 
     def build() -> None:
-        staging = target.parent / f"{STAGING}{target.name}-{os.getpid()}"
-        try:
-            _build(str(staging), str(target), dict.fromkeys(_inodes(target), REUSE))
-            os.rename(staging, _spare(target))
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with lock(target.parent):  # waits for the render that started us to finish
+            if _spare(target).exists() or not target.is_dir():
+                return
+            staging = target.parent / f"{STAGING}{target.name}-{os.getpid()}"
+            try:
+                _build(str(staging), str(target), dict.fromkeys(_inodes(target), REUSE))
+                os.rename(staging, _spare(target))
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
 
     _detached(build)
 
@@ -279,7 +316,7 @@ def _assemble(target: Path, files: dict[str, Entry], current: dict[str, int], ba
         try:
             _refresh(str(spare), str(target), files, current)
             return spare
-        except OSError:
+        except (OSError, KeyError):  # the spare or the tree is not what we read: start afresh
             _discard(spare, background=background)
             dirty.unlink()
     staging = target.parent / f"{STAGING}{target.name}-{os.getpid()}"
@@ -293,6 +330,8 @@ def _assemble(target: Path, files: dict[str, Entry], current: dict[str, int], ba
 
 def write_tree(target: Path, files: dict[str, Entry], *, background_cleanup: bool = False) -> WriteResult:
     """Make the tree at ``target`` hold exactly ``files``, atomically; touch nothing if it already does.
+
+    The caller holds ``lock(target.parent)``: two writers at once would clean up each other's work.
 
     With ``background_cleanup`` housekeeping happens in detached processes after this returns:
     trees that must go are deleted, and a tree without a spare gets one for the next write.

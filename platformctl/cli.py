@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -40,7 +41,21 @@ root_option = click.option(
 )
 
 
-@click.group()
+class _Group(click.Group):
+    """Exit 2 on an unexpected error: exit 1 means findings, and CI must tell the two apart."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception:
+            traceback.print_exc()
+            click.echo("platformctl: internal error (the traceback above); nothing was written", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="platformctl")
 def main() -> None:
     """Render, check and run a multi-tenant developer platform from YAML blueprints."""

@@ -6,6 +6,7 @@ import os
 import pty
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.support import REPO, example_repo, platformctl, synthetic_tenant, write_tenant
@@ -67,3 +68,40 @@ def test_render_summary_and_exit_codes(tmp_path: Path) -> None:
     assert platformctl("render", "--check", "--root", str(root)).returncode == 0
     (root / "rendered/local/tenants/acme/kustomization.yaml").unlink()
     assert platformctl("render", "--check", "--root", str(root)).returncode == 1
+
+
+def test_a_broken_environment_exits_2_not_1(tmp_path: Path) -> None:
+    """Exit 1 means 'findings'; a render that cannot write must not look like one."""
+    root = example_repo(tmp_path / "repo")
+    (root / "rendered").mkdir()
+    (root / "rendered" / "local").write_text("a file where a directory belongs\n")
+    result = platformctl("render", "--root", str(root), "--env", "local")
+    assert result.returncode == 2
+    assert "platformctl: internal error" in result.stderr
+
+
+def test_background_housekeeping_does_not_hold_the_output_open(tmp_path: Path) -> None:
+    """A caller capturing our output (CI logs, $(...)) must not wait for the detached processes."""
+    script = "import time; from generator import writer; writer._detached(lambda: time.sleep(5)); print('done')"
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True)
+    assert result.stdout == "done\n"
+    assert time.monotonic() - start < 4
+
+
+def test_concurrent_renders_take_turns(tmp_path: Path) -> None:
+    root = _repo_with_tenants(tmp_path, 30)
+    env = dict(os.environ) | {"CI": "true"}
+    for _ in range(3):
+        procs = [subprocess.Popen([sys.executable, "-m", "platformctl", "render", "--root", str(root)], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        for proc in procs:
+            _out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+        edited = root / "blueprints/tenants/p000.yaml"
+        text = edited.read_text()
+        edited.write_text(text.replace('cpu: "6"', 'cpu: "12"') if 'cpu: "6"' in text
+                          else text.replace('cpu: "12"', 'cpu: "6"'))
+    assert platformctl("render", "--check", "--root", str(root)).returncode == 1  # the last edit is not rendered
+    assert platformctl("render", "--root", str(root)).returncode == 0
+    assert platformctl("render", "--check", "--root", str(root)).returncode == 0

@@ -1068,3 +1068,101 @@ def test_cli_render_leaves_an_existing_rendered_tree_byte_identical(repo: Path) 
     assert result.returncode == 2
     assert "blueprints/tenants/zeta.yaml:11:7: spec.apps.0.replica:" in result.stderr
     assert tree(repo) == before
+
+
+@pytest.mark.parametrize("name", ["acme.YAML", "acme.yaml~", "acme.json", "team"])
+def test_anything_but_a_blueprint_in_tenants_is_an_error_not_a_vanished_tenant(repo: Path, name: str) -> None:
+    """A skipped file would make its tenant disappear and a render prune it, namespaces and all."""
+    source = repo / "blueprints/tenants/acme.yaml"
+    target = repo / "blueprints/tenants" / name
+    if name == "team":
+        target.mkdir()
+        target = target / "acme.yaml"
+    source.rename(target)
+    with pytest.raises(BlueprintError) as error:
+        load(repo)
+    shown = f"blueprints/tenants/{name}"
+    assert [str(p) for p in error.value.problems if p.path == shown] == [
+        f"{shown}:1:1: <document>: not a blueprint: only <name>.yaml files belong in blueprints/tenants/ "
+        "(rename, move or remove it)"
+    ]
+
+
+def test_hidden_files_in_tenants_are_ignored(repo: Path) -> None:
+    (repo / "blueprints/tenants/.acme.yaml.swp").write_bytes(b"\x00\x01")
+    assert "acme" in load(repo).tenants
+
+
+# --- names and values the renderer could not use safely --------------------------------------------
+
+
+def _edit(repo: Path, relative: str, old: str, new: str) -> None:
+    path = repo / relative
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_trailing_newline_does_not_sneak_into_a_name(repo: Path) -> None:
+    _edit(repo, "blueprints/tenants/acme.yaml", "    - name: storefront\n", '    - name: "storefront\\n"\n')
+    problem = only(repo)
+    assert where(problem) == "blueprints/tenants/acme.yaml:23:13: spec.apps.1.name"
+    assert "is not a DNS label" in problem.message
+
+
+# the last: a full-width digit eight
+@pytest.mark.parametrize("value", ["NaN", "Infinity", '"1_000"', '" 8"', "\uff18"])
+def test_quantities_follow_the_kubernetes_grammar(repo: Path, value: str) -> None:
+    _edit(repo, "blueprints/tenants/acme.yaml", 'quota: {cpu: "8"', f"quota: {{cpu: {value}")
+    problem = only(repo)
+    assert where(problem) == "blueprints/tenants/acme.yaml:9:16: spec.quota.cpu"
+    assert "is not a Kubernetes quantity" in problem.message
+
+
+@pytest.mark.parametrize("name", ["platform", "default"])
+def test_tenant_names_of_argo_cd_projects_are_reserved(repo: Path, name: str) -> None:
+    (repo / "blueprints/tenants/initech.yaml").rename(repo / f"blueprints/tenants/{name}.yaml")
+    _edit(repo, f"blueprints/tenants/{name}.yaml", "name: initech", f"name: {name}")
+    problem = only(repo)
+    assert str(problem) == (f"blueprints/tenants/{name}.yaml:5:9: metadata.name: "
+                            f"tenant name {name!r} is reserved (Argo CD project names)")
+
+
+def test_component_name_tenancy_and_shared_or_system_namespaces_are_rejected(repo: Path) -> None:
+    loki = "- name: loki\n      namespace: loki"
+    _edit(repo, "blueprints/platform.yaml", loki, loki.replace("name: loki", "name: tenancy"))
+    _edit(repo, "blueprints/platform.yaml", "namespace: casdoor", "namespace: kube-system")
+    _edit(repo, "blueprints/platform.yaml", "namespace: kubero", "namespace: gitea")
+    found = [str(p) for p in problems(repo)]
+    assert found == [
+        "blueprints/platform.yaml:47:13: spec.components.4.name: component name 'tenancy' is reserved",
+        "blueprints/platform.yaml:53:18: spec.components.5.namespace: "
+        "namespace 'kube-system' belongs to Kubernetes itself",
+        "blueprints/platform.yaml:63:18: spec.components.7.namespace: "
+        "duplicate component namespace 'gitea' (also at spec.components[6])",
+    ]
+
+
+def test_a_quota_too_small_to_split_is_rejected(repo: Path) -> None:
+    _edit(repo, "blueprints/tenants/acme.yaml", 'quota: {cpu: "8", memory: 16Gi, storage: 100Gi, pods: 50}',
+          'quota: {cpu: 4m, memory: 16Gi, storage: 100Gi, pods: 3}')
+    found = [str(p) for p in problems(repo)]
+    assert found == [
+        "blueprints/tenants/acme.yaml:9:16: spec.quota.cpu: split over the tenant's up to 5 namespaces "
+        "this leaves less than 1m each",
+        "blueprints/tenants/acme.yaml:9:56: spec.quota.pods: split over the tenant's up to 5 namespaces "
+        "this leaves less than 1 pod each",
+    ]
+
+
+@pytest.mark.parametrize("path", ["deploy", "../rendered", "rendered/"])
+def test_git_path_must_name_this_repos_rendered_directory(repo: Path, path: str) -> None:
+    _edit(repo, "blueprints/platform.yaml", "path: rendered", f"path: {path}")
+    problem = only(repo)
+    assert where(problem) == "blueprints/platform.yaml:11:11: spec.git.path"
+
+
+def test_component_sync_wave_must_come_before_tenants(repo: Path) -> None:
+    _edit(repo, "blueprints/platform.yaml", "syncWave: -50", "syncWave: 10")
+    problem = only(repo)
+    assert where(problem) == "blueprints/platform.yaml:28:17: spec.components.0.syncWave"

@@ -94,3 +94,9 @@ def test_tenant_environments_select_where_it_exists() -> None:
     assert present_in(initech, BLUEPRINTS.environments["local"])
     assert not present_in(initech, BLUEPRINTS.environments["prod"])
     assert present_in(BLUEPRINTS.tenants["globex"], BLUEPRINTS.environments["prod"])  # default: all
+
+
+def test_a_cap_of_zero_switches_autoscaling_off() -> None:
+    env = _env(caps={"app": {"replicas": 0}})
+    app = effective_tenant(_tenant(apps=[{**APP, "autoscale": {"min": 2, "max": 6}}]), env, PLATFORM).spec.apps[0]
+    assert (app.replicas, app.autoscale) == (0, None)

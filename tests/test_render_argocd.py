@@ -120,3 +120,22 @@ def test_every_directory_argo_points_at_has_a_sorted_kustomization() -> None:
                                                                      if p.startswith("system/tenancy/")})
         else:
             assert listing == under
+
+
+def test_tenant_application_destination_is_permitted_by_its_project() -> None:
+    """Argo CD refuses an Application whose destination namespace its AppProject does not list."""
+    for env in BP.environments:
+        objects = _objects(env)
+        for path, app in objects.items():
+            if app["kind"] != "Application" or not app["metadata"]["name"].startswith("tenant-"):
+                continue
+            project = objects[f"argocd/argocd_appproject_{app['spec']['project']}.yaml"]["spec"]
+            allowed = {(d["server"], d["namespace"]) for d in project["destinations"]}
+            destination = app["spec"]["destination"]
+            assert (destination["server"], destination["namespace"]) in allowed, path
+
+
+def test_every_application_retries_failed_syncs() -> None:
+    for obj in _objects("prod").values():
+        if obj["kind"] == "Application":
+            assert obj["spec"]["syncPolicy"]["retry"]["limit"] > 0

@@ -25,7 +25,7 @@ class ImageRef:
 def parse_image(text: str) -> ImageRef:
     """Parse ``[registry/]path[:tag][@digest]`` the way container runtimes do."""
     rest, _, digest = text.partition("@")
-    if digest and not _DIGEST.match(digest):
+    if digest and not _DIGEST.fullmatch(digest):
         raise ValueError(f"image {text!r}: digest must be sha256:<64 hex>")
     head, _, last = rest.rpartition("/")
     name, _, tag = last.partition(":")
@@ -34,15 +34,15 @@ def parse_image(text: str) -> ImageRef:
     registry = "docker.io"
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
         registry = parts.pop(0)
-        if not _HOST.match(registry):
+        if not _HOST.fullmatch(registry):
             raise ValueError(f"image {text!r}: registry {registry!r} is not a host name")
     if registry == "index.docker.io":
         registry = "docker.io"
     if registry == "docker.io" and len(parts) == 1:
         parts.insert(0, "library")  # Docker Hub's official images: nginx is docker.io/library/nginx
-    if not all(_COMPONENT.match(p) for p in parts):
+    if not all(_COMPONENT.fullmatch(p) for p in parts):
         raise ValueError(f"image {text!r}: repository path must be lower-case letters, digits and . _ -")
-    if tag and not _TAG.match(tag):
+    if tag and not _TAG.fullmatch(tag):
         raise ValueError(f"image {text!r}: tag {tag!r} is not a valid tag")
     return ImageRef(registry, "/".join(parts), tag or None, digest or None)
 

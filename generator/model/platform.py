@@ -15,13 +15,13 @@ _EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9
 
 
 def _pinned_version(value: str) -> str:
-    if not _EXACT_VERSION.match(value):
+    if not _EXACT_VERSION.fullmatch(value):
         raise ValueError(f"chart version {value!r} is not pinned: use an exact version such as 1.2.3")
     return value
 
 
 def _kube_version(value: str) -> str:
-    if not re.match(r"^1\.[0-9]+\.[0-9]+$", value):
+    if not re.fullmatch(r"^1\.[0-9]+\.[0-9]+$", value):
         raise ValueError(f"{value!r} is not a Kubernetes version such as 1.33.1")
     return value
 
@@ -41,7 +41,7 @@ class Component(Strict):
     namespace: Annotated[str, dns_label(63)]
     chart: Chart | None = None
     values: dict[str, Any] = Field(default_factory=dict)
-    sync_wave: int = Field(default=0, ge=-100, le=100)
+    sync_wave: int = Field(default=0, ge=-100, le=9, description="Argo CD sync wave; tenants sync at 10")
     description: str = ""
 
 
@@ -50,7 +50,10 @@ class GitSource(Strict):
 
     repo_url: str = Field(alias="repoURL", pattern=r"^(https://|ssh://|git@)")
     target_revision: str = "main"
-    path: str = Field(default="rendered", pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+    path: str = Field(
+        default="rendered", pattern=r"^([A-Za-z0-9_-][A-Za-z0-9_.-]*/)*rendered$",
+        description="path of this repo's rendered/ inside the git repository (e.g. rendered, deploy/rendered)",
+    )
 
 
 class Sso(Strict):

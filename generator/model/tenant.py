@@ -40,7 +40,7 @@ def _env_value(value: object) -> object:
 
 
 def _env_name(value: str) -> str:
-    if not _ENV_NAME.match(value):
+    if not _ENV_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not an environment variable name")
     return value
 

@@ -18,6 +18,9 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+# k8s.io/apimachinery resource.Quantity: sign, digits with an optional fraction, then a binary
+# suffix, a decimal SI suffix, or a decimal exponent.
+_QUANTITY = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?")
 _DURATION = re.compile(r"^[0-9]+[dwmy]$")  # CNPG retentionPolicy: 30d, 4w, 6m, 1y
 
 
@@ -25,7 +28,7 @@ def dns_label(max_len: int) -> object:
     """A DNS-1123 label of at most ``max_len`` characters (it will prefix or name a namespace)."""
 
     def check(value: str) -> str:
-        if not _DNS_LABEL.match(value):
+        if not _DNS_LABEL.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a DNS label: use lower-case letters, digits and '-', "
                 "starting and ending with a letter or digit"
@@ -42,8 +45,12 @@ def _quantity(value: object) -> str:
         raise ValueError(f"expected a Kubernetes quantity such as 500m, 2 or 4Gi, got {value!r}")
     text = str(value)
     try:
+        # The client's parse_quantity is looser than the API server (NaN, Infinity, 1_000, " 1"):
+        # the grammar decides, parse_quantity only computes.
+        if not _QUANTITY.fullmatch(text):
+            raise ValueError(text)
         amount = parse_quantity(text)
-    except ValueError:
+    except (ValueError, ArithmeticError):
         raise ValueError(
             f"{text!r} is not a Kubernetes quantity (examples: 500m, 2, 512Mi, 20Gi; "
             "binary suffixes are Ki Mi Gi Ti, decimal k M G T)"
@@ -64,7 +71,7 @@ def _cron(value: str) -> str:
 
 
 def _duration(value: str) -> str:
-    if not _DURATION.match(value):
+    if not _DURATION.fullmatch(value):
         raise ValueError(f"{value!r} is not a retention such as 30d, 4w, 6m or 1y")
     return value
 
@@ -73,19 +80,19 @@ def _repo(value: str) -> str:
     owner, _, name = value.partition("/")
     if ".." in value or owner == "." or name == ".":
         raise ValueError(f"{value!r} would escape its directory")
-    if not _REPO.match(value):
+    if not _REPO.fullmatch(value):
         raise ValueError(f"{value!r} is not a Gitea repository 'owner/name'")
     return value
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         raise ValueError(f"{value!r} is not an e-mail address (SSO users are named by e-mail)")
     return value
 
 
 def _host(value: str) -> str:
-    if not _HOST.match(value) or len(value) > 253:
+    if not _HOST.fullmatch(value) or len(value) > 253:
         raise ValueError(f"{value!r} is not a lower-case DNS name")
     return value
 

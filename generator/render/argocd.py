@@ -42,14 +42,18 @@ def _git_source(platform: Platform, env: Environment, *parts: str) -> dict[str, 
     return {"repoURL": git.repo_url, "targetRevision": git.target_revision, "path": _path(platform, env, *parts)}
 
 
-def _sync_policy(env: Environment, *, create_namespace: bool = False) -> dict[str, Any]:
-    options = ["ServerSideApply=true", "PruneLast=true"]
-    if create_namespace:
-        options.append("CreateNamespace=true")
+# Argo CD does not retry a failed automated sync of the same commit on its own, and a wave does not
+# wait for the Applications of an earlier wave to be healthy: a tenant synced before its namespace
+# or an operator's CRDs exist must try again.
+RETRY = {"limit": 10, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}}
+
+
+def _sync_policy(env: Environment) -> dict[str, Any]:
     policy: dict[str, Any] = {}
     if env.spec.sync.automated:
         policy["automated"] = {"prune": env.spec.sync.prune, "selfHeal": env.spec.sync.self_heal}
-    policy["syncOptions"] = sorted(options)
+    policy["retry"] = RETRY
+    policy["syncOptions"] = ["PruneLast=true", "ServerSideApply=true"]
     return policy
 
 
@@ -130,5 +134,8 @@ def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> Obj:
 
 
 def tenant_application(platform: Platform, env: Environment, tenant: Tenant) -> Obj:
+    """Its destination namespace must be one its AppProject permits, or Argo CD refuses the app;
+    the objects themselves name their namespaces. Only for tenants with a namespace here."""
+    first = next(iter(naming.tenant_namespaces(tenant, env)))
     return _application(env, f"tenant-{tenant.name}", tenant.name, TENANT_WAVE, tenant=tenant.name,
-                        source=_git_source(platform, env, "tenants", tenant.name))
+                        destination_namespace=first, source=_git_source(platform, env, "tenants", tenant.name))
