@@ -31,7 +31,7 @@ def test_render_writes_every_environment(tmp_path: Path) -> None:
     assert [e.env for e in report.envs] == ["local", "prod", "staging"]
     assert sorted(os.listdir(root / "rendered")) == [
         ".platformctl-cache-local.json", ".platformctl-cache-prod.json", ".platformctl-cache-staging.json",
-        "local", "prod", "staging",
+        ".platformctl-lock", "local", "prod", "staging",
     ]
     assert tree_digest(root / "rendered") == tree_digest(REPO / "rendered")
 

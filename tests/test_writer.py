@@ -17,8 +17,8 @@ def _files(tree: Path) -> dict[str, bytes]:
 
 
 def _visible(directory: Path) -> list[str]:
-    """Entries of ``directory`` other than the spare tree kept for the next write."""
-    return sorted(p for p in os.listdir(directory) if not p.startswith(writer.SPARE))
+    """Entries of ``directory`` other than the spare tree kept for the next write and the lock."""
+    return sorted(p for p in os.listdir(directory) if not p.startswith(writer.SPARE) and p != writer.LOCK)
 
 
 def test_first_write_creates_the_tree(tmp_path: Path) -> None:
