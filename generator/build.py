@@ -64,8 +64,9 @@ def _env_dirs(out: Path) -> list[str]:
 @dataclass
 class _Rendered:
     files: dict[str, writer.Entry]
-    cache: cache.RenderCache
-    reused: int
+    cache: cache.RenderCache  # the reused tenants' entries; rendered ones are added once on disk
+    pending: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # tenant -> (key, its paths)
+    reused: int = 0
 
 
 def _render_env(
@@ -75,41 +76,37 @@ def _render_env(
     platform = blueprints.platform
     context = cache.context_key(platform, env)
     previous = cache.load(tree, context) if tree is not None else cache.RenderCache(context)
-    fresh = cache.RenderCache(context)
-    reused = 0
+    result = _Rendered({}, cache.RenderCache(context))
 
     def tenants_files(tenants: list[Tenant]) -> Iterator[dict[str, writer.Entry]]:
-        nonlocal reused
-        keys = {t.name: cache.tenant_key(t) for t in tenants}
+        keys = {t.name: cache.tenant_key(t) for t in tenants} if tree is not None else {}
         todo = []
-        done = 0
         for tenant in tenants:
             paths = previous.reusable(tenant, keys[tenant.name], tree) if tree is not None else None
             if paths is None:
                 todo.append(tenant)
                 continue
-            fresh.tenants[tenant.name] = previous.tenants[tenant.name]
-            reused += 1
-            done += 1
+            result.cache.tenants[tenant.name] = previous.tenants[tenant.name]
+            result.reused += 1
             yield dict.fromkeys(paths, writer.REUSE)
-        if progress and done:
-            progress(env.name, done, len(tenants))
-        for name, files in parallel.render_tenants(platform, env, todo):
-            fresh.tenants[name] = cache.TenantEntry(keys[name], dict.fromkeys(files, (0, 0, 0)))
-            done += 1
+        if progress and result.reused:
+            progress(env.name, result.reused, len(tenants))
+        for done, (name, files) in enumerate(parallel.render_tenants(platform, env, todo), start=result.reused + 1):
+            if tree is not None:
+                result.pending[name] = (keys[name], list(files))
             if progress:
                 progress(env.name, done, len(tenants))
             yield files
 
-    files = render_environment(blueprints, env, tenants_files)
-    return _Rendered(files, fresh, reused)
+    result.files = render_environment(blueprints, env, tenants_files)
+    return result
 
 
 def _record(tree: Path, rendered: _Rendered) -> None:
-    """Note the identity of every tenant file now on disk, for the next run."""
-    for entry in rendered.cache.tenants.values():
-        if any(ident == (0, 0, 0) for ident in entry.files.values()):
-            entry.files = {rel: cache.identity(tree / rel) for rel in entry.files}
+    """Note the identity of the freshly rendered tenants' files now on disk, for the next run."""
+    base = f"{tree}/"
+    for name, (key, paths) in rendered.pending.items():
+        rendered.cache.tenants[name] = cache.TenantEntry(key, {rel: cache.identity(base + rel) for rel in paths})
     cache.save(tree, rendered.cache)
 
 
