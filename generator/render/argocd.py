@@ -134,8 +134,10 @@ def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> Obj:
 
 
 def tenant_application(platform: Platform, env: Environment, tenant: Tenant) -> Obj:
-    """Its destination namespace must be one its AppProject permits, or Argo CD refuses the app;
-    the objects themselves name their namespaces. Only for tenants with a namespace here."""
-    first = next(iter(naming.tenant_namespaces(tenant, env)))
+    """Its destination namespace must be one its AppProject permits, or Argo CD refuses the app:
+    the first app namespace (else any); the objects themselves name their namespaces. Only for
+    tenants with a namespace here."""
+    namespaces = naming.tenant_namespaces(tenant, env)
+    home = next((ns for ns, role in namespaces.items() if role == "app"), next(iter(namespaces)))
     return _application(env, f"tenant-{tenant.name}", tenant.name, TENANT_WAVE, tenant=tenant.name,
-                        destination_namespace=first, source=_git_source(platform, env, "tenants", tenant.name))
+                        destination_namespace=home, source=_git_source(platform, env, "tenants", tenant.name))
