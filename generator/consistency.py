@@ -15,6 +15,7 @@ from generator.errors import Problem
 from generator.model import Environment, Platform, Tenant
 from generator.model.image import registry_allowed
 from generator.model.types import quantity_value
+from generator.overlay import present_in
 from generator.yamlsource import Loc, SourceDoc
 
 Located = tuple[Any, SourceDoc]
@@ -79,9 +80,10 @@ def _slug_collisions(tenant: Tenant, doc: SourceDoc) -> Iterator[Problem]:
                       f"(spec.sandboxes[{j}])")
 
 
-def _quota_shares(tenant: Tenant, doc: SourceDoc) -> Iterator[Problem]:
+def _quota_shares(tenant: Tenant, doc: SourceDoc, environments: dict[str, Located]) -> Iterator[Problem]:
     """The quota is split evenly over the tenant's namespaces; no share may round down to nothing."""
-    count = len(tenant.spec.apps) + len(tenant.spec.sandboxes) + (1 if tenant.spec.databases else 0)
+    count = max((len(naming.tenant_namespaces(tenant, env)) for env, _ in environments.values()
+                 if present_in(tenant, env)), default=0)
     if count == 0:
         return
     quota = tenant.spec.quota
@@ -99,7 +101,7 @@ def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: di
     spec = tenant.spec
     if tenant.name in RESERVED_TENANTS:
         yield _at(doc, ("metadata", "name"), f"tenant name {tenant.name!r} is reserved (Argo CD project names)")
-    yield from _quota_shares(tenant, doc)
+    yield from _quota_shares(tenant, doc, environments)
     yield from _duplicates(doc, ("spec", "apps"), (a.name for a in spec.apps), "app", "name")
     yield from _duplicates(doc, ("spec", "databases"), (d.name for d in spec.databases), "database", "name")
     yield from _duplicates(doc, ("spec", "sandboxes"), (s.user for s in spec.sandboxes), "sandbox user", "user")

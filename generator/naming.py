@@ -54,7 +54,8 @@ def database_users(tenant: Tenant) -> dict[str, list[str]]:
     users: dict[str, list[str]] = {db.name: [] for db in tenant.spec.databases}
     for app in tenant.spec.apps:
         for ref in app.databases:
-            users[ref].append(app.name)
+            if ref in users:  # an undeclared one is the loader's to report, not ours to crash on
+                users[ref].append(app.name)
     return users
 
 

@@ -11,16 +11,12 @@ import traceback
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from generator import build, schema
 from generator.errors import BlueprintError
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
-
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
 
 
 def interactive() -> bool:
