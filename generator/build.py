@@ -148,10 +148,7 @@ def _run(
         report.extra_envs = stray
         for name in names:
             files = _render_env(blueprints, blueprints.environments[name], None, progress).files
-            if out.is_dir():
-                with writer.lock(out, shared=True):
-                    stale = writer.compare(out / name, files)
-            else:
+            with writer.lock(out, shared=True):
                 stale = writer.compare(out / name, files)
             report.envs.append(EnvReport(name, len(files), stale=stale))
         return report

@@ -190,8 +190,15 @@ def lock(parent: Path, *, shared: bool = False) -> Iterator[None]:
     """The right to change (or, ``shared``, to read) the trees under ``parent``: renders, checks and
     spare builders take turns. The kernel releases it when the holder dies, so a kill -9 never
     leaves it stuck."""
-    parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(parent / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    if shared:  # a reader writes nothing, not even the lock file: no lock file, no writer yet
+        try:
+            fd = os.open(parent / LOCK, os.O_RDONLY)
+        except FileNotFoundError:
+            yield
+            return
+    else:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(parent / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield

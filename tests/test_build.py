@@ -82,6 +82,7 @@ def test_check_reports_stale_missing_and_extra_and_writes_nothing(tmp_path: Path
     (root / "rendered/staging/tenants/acme/stray.yaml").write_text("kind: ConfigMap\n")
     (root / "rendered/qa").mkdir()
     before = tree_digest(root)
+    entries = sorted(os.listdir(root / "rendered"))
     result = platformctl("render", "--check", "--root", str(root))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
@@ -91,6 +92,7 @@ def test_check_reports_stale_missing_and_extra_and_writes_nothing(tmp_path: Path
         "extra: rendered/qa/ (no such environment)",
     ]
     assert tree_digest(root) == before
+    assert sorted(os.listdir(root / "rendered")) == entries  # not even a lock file
 
 
 def test_check_does_not_trust_the_cache(tmp_path: Path) -> None:
