@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: check test install lint clean
+.PHONY: check test install tools lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## pinned kubeconform/kustomize and offline Kubernetes schemas, in ~/.cache/platformctl (reused when present)
+tools: $(STAMP)
+	$(BIN)/python tools/install.py
+
 ## the main job on the example platform: blueprints/ -> rendered/ must be up to date
-check: $(STAMP)
+check: tools
 	$(BIN)/platformctl schema --check
 	$(BIN)/platformctl render --check
 
 ## the whole test suite (and lint)
-test: $(STAMP)
-	$(BIN)/ruff check generator checks platformctl tests bench
+test: tools
+	$(BIN)/ruff check generator checks platformctl tests bench tools
 	$(BIN)/pytest -q
 
 clean:
