@@ -111,3 +111,7 @@ def schema_command(root: Path, out: Path | None, check: bool) -> None:
         sys.exit(EXIT_FINDINGS if stale else 0)
     for name in schema.write(directory):
         click.echo(f"wrote {directory / name}")
+
+from platformctl.policy_command import policy  # noqa: E402 - registered last: the command module imports checks
+
+main.add_command(policy)
