@@ -18,10 +18,10 @@ install: $(STAMP)
 tools: $(STAMP)
 	$(BIN)/python tools/install.py
 
-## the main job on the example platform: blueprints/ -> rendered/ must be up to date
+## the PR gate on the example platform: schemas current, then render --check + validate + policy per environment
 check: tools
 	$(BIN)/platformctl schema --check
-	$(BIN)/platformctl render --check
+	$(BIN)/platformctl check
 
 ## the whole test suite (and lint)
 test: tools

@@ -115,3 +115,11 @@ def schema_command(root: Path, out: Path | None, check: bool) -> None:
 from platformctl.policy_command import policy  # noqa: E402 - registered last: the command module imports checks
 
 main.add_command(policy)
+
+from platformctl.validate_command import validate_command  # noqa: E402 - registered last, like policy
+
+main.add_command(validate_command)
+
+from platformctl.check_command import check  # noqa: E402 - registered last, like policy
+
+main.add_command(check)
