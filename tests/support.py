@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -22,12 +23,20 @@ def example_repo(dest: Path, *, rendered: bool = False) -> Path:
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """Path -> sha256 of every file under ``root``, hidden platformctl files excluded."""
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not any(part.startswith(".platformctl-") for part in p.relative_to(root).parts)
-    }
+    """Path -> sha256 of every file under ``root``, hidden platformctl entries excluded.
+
+    Hidden directories are never entered: detached housekeeping may be deleting or building them
+    while we read.
+    """
+    found = {}
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".platformctl-")]
+        for name in filenames:
+            if name.startswith(".platformctl-"):
+                continue
+            path = Path(directory) / name
+            found[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return dict(sorted(found.items()))
 
 
 def platformctl(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
