@@ -49,7 +49,10 @@ def tenant_objects(platform: Platform, env: Environment, tenant: Tenant) -> Obje
     objects = _with_kustomization(guard_dir, _place(guard_dir, tenancy.render(platform, env, effective)))
     objects.update(_with_kustomization(f"tenants/{tenant.name}", {}))
     objects.update(project)
-    objects.update(_place("argocd", [argocd.tenant_application(platform, env, effective)]))
+    objects.update(_place("argocd", [
+        argocd.tenancy_application(platform, env, effective),
+        argocd.tenant_application(platform, env, effective),
+    ]))
     return objects
 
 
@@ -61,20 +64,15 @@ def tenant_files(platform: Platform, env: Environment, tenant: Tenant) -> Files:
     return {path: dump(obj) for path, obj in tenant_objects(platform, env, tenant).items()}
 
 
-def platform_objects(platform: Platform, env: Environment, tenant_names: list[str]) -> Objects:
+def platform_objects(platform: Platform, env: Environment) -> Objects:
     """The parts of the tree that are not any one tenant's (except the argocd/ listing)."""
     objects: Objects = {}
-    argocd_objects = [
-        argocd.root_application(platform, env),
-        argocd.platform_project(platform, env),
-        argocd.tenancy_application(platform, env),
-    ]
+    argocd_objects = [argocd.root_application(platform, env), argocd.platform_project(platform, env)]
     for component in platform.spec.components:
         directory = f"system/{component.name}"
         objects.update(_with_kustomization(directory, _place(directory, system.render(env, component))))
         argocd_objects.append(argocd.component_application(platform, env, component))
     objects.update(_place("argocd", argocd_objects))
-    objects[f"system/{tenancy.COMPONENT}/{KUSTOMIZATION}"] = kustomization(tenant_names)
     return objects
 
 
@@ -100,7 +98,7 @@ def environment_objects(blueprints: Blueprints, env: Environment) -> Objects:
     """Every object (and kustomization) of one environment, keyed by path; used by tests and the benchmark."""
     platform = blueprints.platform
     tenants = tenants_in(blueprints, env)
-    objects = platform_objects(platform, env, [t.name for t in tenants if has_namespaces(t, env)])
+    objects = platform_objects(platform, env)
     for tenant in tenants:
         _merge(objects, tenant_objects(platform, env, tenant))
     path, listing = argocd_listing(objects)
@@ -120,8 +118,7 @@ def render_environment(
     """
     platform = blueprints.platform
     tenants = tenants_in(blueprints, env)
-    with_dirs = [t.name for t in tenants if has_namespaces(t, env)]
-    files: dict[str, Any] = {path: dump(obj) for path, obj in platform_objects(platform, env, with_dirs).items()}
+    files: dict[str, Any] = {path: dump(obj) for path, obj in platform_objects(platform, env).items()}
     parts = tenant_renderer(tenants) if tenant_renderer else (tenant_files(platform, env, t) for t in tenants)
     for part in parts:
         _merge(files, part)

@@ -127,6 +127,7 @@ def test_removed_tenant_app_and_environment_are_pruned(tmp_path: Path) -> None:
     assert not list((root / "rendered/local").rglob("*acme-storefront*"))
     removed = next(e for e in report.envs if e.env == "local").removed
     assert "argocd/argocd_application_tenant-initech.yaml" in removed
+    assert "argocd/argocd_application_tenancy-initech.yaml" in removed
     assert "system/tenancy/acme/acme-storefront_networkpolicy_default-deny.yaml" in removed
     assert platformctl("render", "--check", "--root", str(root)).returncode == 0
 

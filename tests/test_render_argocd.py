@@ -23,21 +23,29 @@ def test_root_application_syncs_the_argocd_directory_of_its_environment() -> Non
     assert root["metadata"]["finalizers"] == ["resources-finalizer.argocd.argoproj.io"]
 
 
+def _paths(app: dict) -> list[str]:
+    return [s.get("path") for s in app["spec"].get("sources", [app["spec"].get("source")])]
+
+
 def test_argocd_directory_lists_an_application_per_tenant_and_per_system_directory() -> None:
     objects = _objects("local")
     listing = objects["argocd/kustomization.yaml"]["resources"]
     apps = sorted(p for p in listing if p.startswith("argocd_application_"))
-    system_dirs = sorted({p.split("/")[1] for p in objects if p.startswith("system/")})
+    components = sorted({p.split("/")[1] for p in objects if p.startswith("system/")} - {"tenancy"})
     tenants = sorted(BP.tenants)
     assert apps == sorted(
         ["argocd_application_root.yaml"]
-        + [f"argocd_application_system-{d}.yaml" for d in system_dirs]
+        + [f"argocd_application_system-{c}.yaml" for c in components]
+        + [f"argocd_application_tenancy-{t}.yaml" for t in tenants]
         + [f"argocd_application_tenant-{t}.yaml" for t in tenants]
     )
-    for directory in system_dirs:
-        app = objects[f"argocd/argocd_application_system-{directory}.yaml"]["spec"]
-        paths = [s.get("path") for s in app.get("sources", [app.get("source")])]
-        assert f"rendered/local/system/{directory}" in paths
+    for component in components:
+        app = objects[f"argocd/argocd_application_system-{component}.yaml"]
+        assert f"rendered/local/system/{component}" in _paths(app)
+    for tenant in tenants:
+        guardrails = objects[f"argocd/argocd_application_tenancy-{tenant}.yaml"]
+        assert _paths(guardrails) == [f"rendered/local/system/tenancy/{tenant}"]
+        assert guardrails["spec"]["project"] == "platform"  # platform-owned, not the tenant's project
 
 
 def test_tenant_project_allows_only_its_namespaces_and_no_guardrail_or_cluster_kinds() -> None:
@@ -81,8 +89,8 @@ def test_system_components_use_pinned_charts_and_platform_project() -> None:
 def test_tenancy_syncs_before_tenants() -> None:
     objects = _objects("local")
     wave = lambda p: int(objects[p]["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])  # noqa: E731
-    assert wave("argocd/argocd_appproject_acme.yaml") < wave("argocd/argocd_application_system-tenancy.yaml")
-    assert wave("argocd/argocd_application_system-tenancy.yaml") < wave("argocd/argocd_application_tenant-acme.yaml")
+    assert wave("argocd/argocd_appproject_acme.yaml") < wave("argocd/argocd_application_tenancy-acme.yaml")
+    assert wave("argocd/argocd_application_tenancy-acme.yaml") < wave("argocd/argocd_application_tenant-acme.yaml")
 
 
 def test_every_object_carries_the_ownership_labels() -> None:
@@ -115,11 +123,7 @@ def test_every_directory_argo_points_at_has_a_sorted_kustomization() -> None:
         assert listing == sorted(listing)
         under = sorted(p.removeprefix(directory + "/") for p in objects
                        if p.startswith(directory + "/") and not p.endswith("kustomization.yaml"))
-        if directory == "system/tenancy":
-            assert listing == sorted(t for t in BP.tenants if t in {p.split("/")[2] for p in objects
-                                                                     if p.startswith("system/tenancy/")})
-        else:
-            assert listing == under
+        assert listing == under
 
 
 def test_tenant_application_destination_is_permitted_by_its_project() -> None:

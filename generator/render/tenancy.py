@@ -1,4 +1,4 @@
-"""Tenant guardrails, owned by the platform's ``system/tenancy`` application.
+"""Tenant guardrails in ``system/tenancy/<tenant>/``, synced by a platform-owned Application per tenant.
 
 Per tenant namespace: the Namespace with Pod Security Admission labels, a ResourceQuota and a
 LimitRange (the tenant quota split evenly over its namespaces), default-deny NetworkPolicies with
