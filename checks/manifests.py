@@ -8,7 +8,6 @@ file the checker silently ignored is a file nobody checked.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from generator import gcpause
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -207,23 +208,14 @@ def _chunks(files: list[tuple[str, str]]) -> Iterator[tuple[list[Manifest], list
 
 
 def load(paths: Iterable[Path], relative_to: Path | None = None) -> tuple[list[Manifest], int]:
-    """All objects under ``paths`` (in file order) and the number of files; every bad file reported at once.
-
-    The cyclic garbage collector is paused meanwhile: tens of thousands of fresh acyclic dicts would
-    make it rescan everything loaded so far, again and again (measured: 4.3 s -> 3.3 s for 62k objects).
-    """
+    """All objects under ``paths`` (in file order) and the number of files; every bad file reported at once."""
     files = _entries(paths, relative_to)
     manifests: list[Manifest] = []
     problems: list[str] = []
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gcpause.paused():
         for found, bad in _chunks(files):
             manifests.extend(found)
             problems.extend(bad)
-    finally:
-        if was_enabled:
-            gc.enable()
     if problems:
         raise ManifestError(problems)
     return manifests, len(files)

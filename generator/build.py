@@ -7,13 +7,11 @@ nothing. Writing reuses unchanged tenants through the render cache (generator/ca
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import cache, parallel, writer
+from generator import cache, gcpause, parallel, writer
 from generator.errors import BlueprintError, Problem
 from generator.loader import Blueprints, load
 from generator.model import Environment, Tenant
@@ -110,20 +108,6 @@ def _record(tree: Path, rendered: _Rendered) -> None:
     cache.save(tree, rendered.cache)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Rendering allocates millions of short-lived, acyclic dicts while holding every model; the
-    cyclic collector would rescan all of them again and again (measured: 1.6 s -> 0.3 s of object
-    building for 1000 tenants). Reference counting still frees them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def run(
     root: Path, *, only: str | None = None, check: bool = False, progress: Progress | None = None,
     background_cleanup: bool = False,
@@ -132,7 +116,7 @@ def run(
 
     ``background_cleanup`` leaves deleting replaced trees to a detached process (the CLI does).
     """
-    with _gc_paused():
+    with gcpause.paused():
         return _run(root, only=only, check=check, progress=progress, background_cleanup=background_cleanup)
 
 
