@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from generator import gcpause
+from generator.parallel import workers
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -198,7 +199,7 @@ CHUNK = 500
 
 def _chunks(files: list[tuple[str, str]]) -> Iterator[tuple[list[Manifest], list[str]]]:
     """Parsing dominates (LibYAML plus building dicts): on big trees, all cores, in file order."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = workers()
     parts = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
     if cores < 2 or len(files) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_load_chunk, parts)

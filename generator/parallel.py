@@ -28,6 +28,7 @@ def _render(tenant: Tenant) -> tuple[str, Files]:
 
 
 def workers() -> int:
+    """Every core this process may use (the affinity mask, not the machine's count)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

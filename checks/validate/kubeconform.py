@@ -8,7 +8,6 @@ kubeconform's JSON names file, kind, name and apiVersion but not the namespace o
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from checks.schema_registry import schema_locations
 from checks.tools import binary
 from checks.validate.targets import IGNORE_PATTERNS
+from generator.parallel import workers  # kubeconform goroutines: every core this process may use
 
 
 class KubeconformFailed(Exception):
@@ -53,11 +53,6 @@ class Outcome:
     @property
     def resources(self) -> int:
         return sum(self.counts.values())
-
-
-def workers() -> int:
-    """kubeconform goroutines: every core this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def command(arguments: list[str], kubernetes_version: str, *, locations: list[str] | None = None,
