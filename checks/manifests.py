@@ -87,7 +87,7 @@ def _entries(paths: Iterable[Path], base: Path | None) -> list[tuple[str, str]]:
     """(path to open, path to show) of every manifest file; each argument is resolved once, not each file."""
     found: list[tuple[str, str]] = []
     for path in paths:
-        shown = _shown(path, base)
+        shown = shown_path(path, base)
         if path.is_file():
             if path.name not in KUSTOMIZATION:
                 found.append((str(path), shown))
@@ -222,7 +222,8 @@ def load(paths: Iterable[Path], relative_to: Path | None = None) -> tuple[list[M
     return manifests, len(files)
 
 
-def _shown(path: Path, base: Path | None) -> str:
+def shown_path(path: Path, base: Path | None) -> str:
+    """How a path is shown in findings: relative to ``base`` when it lies below it."""
     if base is not None:
         try:
             return path.resolve().relative_to(base.resolve()).as_posix()

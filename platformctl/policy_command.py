@@ -16,7 +16,7 @@ import click
 import checks
 from checks.findings import EXIT_COULD_NOT_RUN, SEVERITIES
 from checks.formats import FORMATS
-from checks.manifests import ManifestError, load
+from checks.manifests import ManifestError, load, shown_path
 from checks.policy import RULES, run
 from checks.policy import exemptions as exemptions_mod
 from checks.policy.facts import PlatformFacts, from_repo
@@ -86,7 +86,7 @@ def _policy(paths: tuple[Path, ...], output: str, root: Path | None, exemption_f
     path = exemption_file or (root / "checks" / "policy.yaml" if root and (root / "checks" / "policy.yaml").is_file()
                               else POLICY_FILE)
     try:
-        exempt = exemptions_mod.load(path, set(RULES), shown=_shown(path))
+        exempt = exemptions_mod.load(path, set(RULES), shown=shown_path(path, Path.cwd()))
     except exemptions_mod.PolicyFileError as exc:
         _could_not_run(exc.problems)
     report = run(objects, facts=facts, exemptions=exempt, today=datetime.datetime.now(datetime.UTC).date(),
@@ -94,9 +94,3 @@ def _policy(paths: tuple[Path, ...], output: str, root: Path | None, exemption_f
     click.echo(FORMATS[output](report), nl=False)
     return report.worst_exit_code(fail_on)  # type: ignore[arg-type]
 
-
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from checks.findings import Finding, Report, RuleInfo
+from checks.manifests import shown_path
 from checks.validate import kubeconform, kustomize, locate
 from checks.validate.targets import UnreadablePath, collect
 
@@ -43,7 +44,7 @@ def validate(paths: list[Path], kubernetes_version: str, *, relative_to: Path | 
         except kubeconform.KubeconformFailed as exc:
             raise ValidateError(str(exc)) from exc
     findings += schema_findings(outcome, kubernetes_version, relative_to)
-    findings += [Finding(KUSTOMIZE_BUILD.id, "error", f.message, _shown(f.directory, relative_to),
+    findings += [Finding(KUSTOMIZE_BUILD.id, "error", f.message, shown_path(f.directory, relative_to),
                          KUSTOMIZE_BUILD.remediation) for f in failures]
     return Report.build("validate", RULES, findings, objects=outcome.resources, files=len(targets.files))
 
@@ -56,7 +57,7 @@ def schema_findings(outcome: kubeconform.Outcome, kubernetes_version: str,
     for r in outcome.results:
         index = indexes.get(r.filename) or indexes.setdefault(r.filename, locate.index(Path(r.filename)))
         place = index.take(r.api_version, r.kind, r.name)
-        shown = _shown(Path(r.filename), relative_to)
+        shown = shown_path(Path(r.filename), relative_to)
         line = place.line if place else index.yaml_error_line or index.first_line
         common = {"file": shown, "line": line, "kind": r.kind, "api_version": r.api_version,
                   "namespace": place.namespace if place else "", "name": r.name}
@@ -98,10 +99,3 @@ def _parse_message(msg: str, our_line: int | None) -> str:
     return msg.removeprefix("error while parsing: ")
 
 
-def _shown(path: Path, base: Path | None) -> str:
-    if base is not None:
-        try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
