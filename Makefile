@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## pinned kubeconform/kustomize and offline Kubernetes schemas, in ~/.cache/platformctl (reused when present)
+## pinned kubeconform/kustomize/etcd/kube-apiserver and offline Kubernetes schemas, in ~/.cache/platformctl
+## (reused when present; a cold kube-apiserver build takes ~5 min on 2 cores)
 tools: $(STAMP)
 	$(BIN)/python tools/install.py
 
