@@ -13,10 +13,10 @@ from pathlib import Path
 import checks
 from checks.findings import EXIT_CLEAN, EXIT_COULD_NOT_RUN, EXIT_FINDINGS, Report
 from checks.formats import text
-from checks.manifests import ManifestError, load
+from checks.manifests import ManifestError
 from checks.policy import RULES as POLICY_RULES
 from checks.policy import exemptions as exemptions_mod
-from checks.policy import run as run_policy
+from checks.policy import sharded
 from checks.policy.facts import PlatformFacts, from_repo
 from checks.schema_registry import MissingSchemas
 from checks.tools import MissingTool
@@ -88,10 +88,10 @@ def _render_cells(root: Path, gate: GateReport, envs: list[str]) -> list[str]:
 def _policy_cell(path: Path, facts: PlatformFacts | None, exemptions: exemptions_mod.Exemptions,
                  today: datetime.date) -> Cell:
     try:
-        objects, files = load([path], relative_to=Path.cwd())
+        return _report_cell(sharded.check([path], today=today, relative_to=Path.cwd(), facts=facts,
+                                          exemptions=exemptions))
     except ManifestError as exc:
         return _could_not_run(exc.problems)
-    return _report_cell(run_policy(objects, facts=facts, exemptions=exemptions, today=today, files=files))
 
 
 def run(root: Path, kubernetes_version: str, *, today: datetime.date | None = None) -> GateReport:

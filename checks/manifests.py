@@ -8,7 +8,6 @@ file the checker silently ignored is a file nobody checked.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from typing import Any
 import yaml
 
 from generator import gcpause
-from generator.parallel import workers
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -42,9 +40,18 @@ class _Loader(yaml.CSafeLoader):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
             if implicit[0] and (not value or value[0] in _MAYBE_TYPED):
-                return super().resolve(kind, value, implicit)
+                tag = _PLAIN_TAGS.get(value)  # a plain scalar's tag depends on its text alone; manifests repeat texts
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+                        _PLAIN_TAGS[value] = tag
+                return tag
             return _STR
         return _MAP if kind is yaml.MappingNode else _SEQ
+
+
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 50_000
 
 SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -83,7 +90,7 @@ class Manifest:
                    labels if isinstance(labels, dict) else {})
 
 
-def _entries(paths: Iterable[Path], base: Path | None) -> list[tuple[str, str]]:
+def entries(paths: Iterable[Path], base: Path | None) -> list[tuple[str, str]]:
     """(path to open, path to show) of every manifest file; each argument is resolved once, not each file."""
     found: list[tuple[str, str]] = []
     for path in paths:
@@ -107,7 +114,7 @@ def _entries(paths: Iterable[Path], base: Path | None) -> list[tuple[str, str]]:
 
 def yaml_files(paths: Iterable[Path]) -> list[Path]:
     """Every manifest file under ``paths``, sorted per argument, hidden entries and kustomizations skipped."""
-    return [Path(p) for p, _ in _entries(paths, None)]
+    return [Path(p) for p, _ in entries(paths, None)]
 
 
 _MERGE = "tag:yaml.org,2002:merge"
@@ -182,41 +189,26 @@ def load_file(path: Path | str, shown: str | None = None) -> list[Manifest]:
     return found
 
 
-def _load_chunk(files: list[tuple[str, str]]) -> tuple[list[Manifest], list[str]]:
+def load_entries(files: list[tuple[str, str]]) -> tuple[list[Manifest], list[str]]:
+    """The objects of ``(path to open, path to show)`` entries, and every problem found (not just the first)."""
     manifests: list[Manifest] = []
     problems: list[str] = []
-    for path, shown in files:
-        try:
-            manifests.extend(load_file(path, shown))
-        except ManifestError as exc:
-            problems.extend(exc.problems)
+    with gcpause.paused():  # bulk allocation of acyclic data: the collector would only rescan it
+        for path, shown in files:
+            try:
+                manifests.extend(load_file(path, shown))
+            except ManifestError as exc:
+                problems.extend(exc.problems)
     return manifests, problems
 
 
-PARALLEL_FROM = 2000  # files; below that a process pool costs more than it saves
-CHUNK = 500
-
-
-def _chunks(files: list[tuple[str, str]]) -> Iterator[tuple[list[Manifest], list[str]]]:
-    """Parsing dominates (LibYAML plus building dicts): on big trees, all cores, in file order."""
-    cores = workers()
-    parts = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
-    if cores < 2 or len(files) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(_load_chunk, parts)
-        return
-    with multiprocessing.get_context("fork").Pool(cores) as pool:
-        yield from pool.imap(_load_chunk, parts)
-
-
 def load(paths: Iterable[Path], relative_to: Path | None = None) -> tuple[list[Manifest], int]:
-    """All objects under ``paths`` (in file order) and the number of files; every bad file reported at once."""
-    files = _entries(paths, relative_to)
-    manifests: list[Manifest] = []
-    problems: list[str] = []
-    with gcpause.paused():
-        for found, bad in _chunks(files):
-            manifests.extend(found)
-            problems.extend(bad)
+    """All objects under ``paths`` (in file order) and the number of files; every bad file reported at once.
+
+    One process: the policy engine fans big trees out itself (``checks.policy.sharded``).
+    """
+    files = entries(paths, relative_to)
+    manifests, problems = load_entries(files)
     if problems:
         raise ManifestError(problems)
     return manifests, len(files)

@@ -16,10 +16,10 @@ import click
 import checks
 from checks.findings import EXIT_COULD_NOT_RUN, SEVERITIES
 from checks.formats import FORMATS
-from checks.manifests import ManifestError, load, shown_path
-from checks.policy import RULES, run
+from checks.manifests import ManifestError, shown_path
+from checks.policy import RULES, sharded
 from checks.policy import exemptions as exemptions_mod
-from checks.policy.facts import PlatformFacts, from_repo
+from checks.policy.facts import from_repo
 from generator import gcpause
 from generator.errors import BlueprintError
 
@@ -40,16 +40,6 @@ def _default_paths(root: Path) -> list[Path]:
     if not paths:
         _could_not_run([f"{rendered}: no rendered environments to check (give PATHs, or run 'platformctl render')"])
     return paths
-
-
-def _facts(root: Path | None) -> PlatformFacts | None:
-    if root is None:
-        return None
-    try:
-        return from_repo(root)
-    except BlueprintError as exc:
-        _could_not_run([str(p) for p in exc.problems])
-    return None
 
 
 @click.command("policy")
@@ -77,20 +67,20 @@ def _policy(paths: tuple[Path, ...], output: str, root: Path | None, exemption_f
         root = Path(".")
     elif root is not None and not (root / "blueprints" / "platform.yaml").is_file():
         _could_not_run([f"{root}: no blueprints/platform.yaml (not a platform repository)"])
-    facts = _facts(root)
     targets = list(paths) or _default_paths(root or Path("."))
-    try:
-        objects, files = load(targets, relative_to=Path.cwd())
-    except ManifestError as exc:
-        _could_not_run(exc.problems)
     path = exemption_file or (root / "checks" / "policy.yaml" if root and (root / "checks" / "policy.yaml").is_file()
                               else POLICY_FILE)
     try:
         exempt = exemptions_mod.load(path, set(RULES), shown=shown_path(path, Path.cwd()))
     except exemptions_mod.PolicyFileError as exc:
         _could_not_run(exc.problems)
-    report = run(objects, facts=facts, exemptions=exempt, today=datetime.datetime.now(datetime.UTC).date(),
-                 files=files)
+    try:  # the blueprints load while the manifests parse
+        report = sharded.check(targets, today=datetime.datetime.now(datetime.UTC).date(), relative_to=Path.cwd(),
+                               facts=lambda: from_repo(root) if root is not None else None, exemptions=exempt)
+    except BlueprintError as exc:
+        _could_not_run([str(p) for p in exc.problems])
+    except ManifestError as exc:
+        _could_not_run(exc.problems)
     click.echo(FORMATS[output](report), nl=False)
     return report.worst_exit_code(fail_on)  # type: ignore[arg-type]
 

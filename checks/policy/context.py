@@ -13,7 +13,7 @@ from typing import Any
 from checks.manifests import Manifest
 from checks.policy.facts import PlatformFacts
 from checks.policy.podspec import as_dict, as_list, pod_view
-from checks.policy.selectors import matches
+from checks.policy.selectors import is_empty, matches
 
 TENANT_LABEL = "platformctl.dev/tenant"
 ENV_LABEL = "platformctl.dev/environment"
@@ -24,6 +24,8 @@ _RENDERED_ENV = re.compile(r"(?:^|/)rendered/([^/]+)/")
 OPERATOR_POD_KINDS = frozenset({"KuberoApp", "Cluster", "Pooler", "Prometheus", "Alertmanager"})
 
 NsKey = tuple[str, str]
+Identity = tuple[str, str, str, str, str]  # (env, API group, kind, namespace, name): what the API server keys on
+Place = tuple[str, int]  # (file, line)
 
 
 @dataclass
@@ -36,19 +38,15 @@ class Context:
     operator_ns: set[NsKey] = field(default_factory=set)
     service_accounts: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     roles: dict[tuple[str, str, str, str], list[Any]] = field(default_factory=dict)  # (env, ns, kind, name)
-    netpols: dict[NsKey, list[dict[str, Any]]] = field(default_factory=dict)
+    denies: dict[NsKey, set[str]] = field(default_factory=dict)  # directions a default-deny policy covers
     quotas: set[NsKey] = field(default_factory=set)
     limit_ranges: set[NsKey] = field(default_factory=set)
     host_tenants: dict[NsKey, set[str]] = field(default_factory=dict)  # (env, host) -> tenants
+    duplicates: dict[Identity, list[Place]] = field(default_factory=dict)  # identity -> every place, sorted
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)  # derived lookups, computed on first use
 
     def tenant_of(self, m: Manifest) -> str:
-        """The tenant an object belongs to: its label, else the tenants/<tenant>/ directory it sits in."""
-        tenant = m.labels.get(TENANT_LABEL)
-        if tenant:
-            return str(tenant)
-        app = _TENANT_APP.search(m.file)
-        return app.group(2) if app else ""
+        return _own_tenant(m)
 
     def namespaces_of(self, env: str, tenant: str) -> set[str] | None:
         return self.tenant_ns.get((env, tenant))
@@ -77,6 +75,15 @@ class Context:
         return self._memo[key]
 
 
+def _own_tenant(m: Manifest) -> str:
+    """The tenant an object says it belongs to: its label, else the tenants/<tenant>/ directory it sits in."""
+    tenant = m.labels.get(TENANT_LABEL)
+    if tenant:
+        return str(tenant)
+    app = _TENANT_APP.search(m.file)
+    return app.group(2) if app else ""
+
+
 def in_tenant_app(m: Manifest) -> bool:
     """True for objects of a tenant's own Argo CD application (rendered/<env>/tenants/<tenant>/)."""
     return _TENANT_APP.search(m.file) is not None
@@ -97,46 +104,124 @@ def _hosts(obj: dict[str, Any]) -> list[str]:
     return sorted({h for h in hosts if isinstance(h, str) and h})
 
 
-def build(manifests: list[Manifest], facts: PlatformFacts) -> Context:
-    """Index every object once; also fills each manifest's ``env`` and ``pod``."""
+def default_denies(spec: dict[str, Any]) -> list[str]:
+    """The directions a NetworkPolicy denies by default: it selects every pod and allows nothing there."""
+    types = as_list(spec.get("policyTypes")) or (["Ingress", "Egress"] if spec.get("egress") else ["Ingress"])
+    if not is_empty(spec.get("podSelector")):
+        return []
+    return [d for d in ("Ingress", "Egress") if d in types and not as_list(spec.get(d.lower()))]
+
+
+def identity(m: Manifest) -> Identity:
+    """Two objects with one identity are one object to the cluster: the second silently wins (or fights)."""
+    group = m.api_version.rpartition("/")[0] if "/" in m.api_version else ""
+    return (m.env, group, m.kind, m.namespace, m.name)
+
+
+@dataclass
+class Index:
+    """What one shard of objects contributes to the Context; shards are indexed apart and merged in order.
+
+    Only object data lives here: whatever depends on the platform facts (which namespaces a tenant owns)
+    is decided in ``merge``, once, so shards can be indexed while the blueprints are still loading.
+    """
+
+    namespaces: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (env, name, labels)
+    templates: dict[NsKey, list[dict[str, Any]]] = field(default_factory=dict)
+    operator_ns: set[NsKey] = field(default_factory=set)
+    service_accounts: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    roles: dict[tuple[str, str, str, str], list[Any]] = field(default_factory=dict)
+    denies: dict[NsKey, set[str]] = field(default_factory=dict)
+    quotas: set[NsKey] = field(default_factory=set)
+    limit_ranges: set[NsKey] = field(default_factory=set)
+    ingresses: list[tuple[str, str, str, list[str]]] = field(default_factory=list)  # (env, ns, own tenant, hosts)
+    first_seen: dict[Identity, Place] = field(default_factory=dict)
+    repeats: dict[Identity, list[Place]] = field(default_factory=dict)  # later places within this shard
+
+
+def index(manifests: list[Manifest]) -> Index:
+    """Index one shard; also fills each manifest's ``env`` and ``pod`` (the rules read them)."""
+    idx = Index()
+    first_seen, repeats = idx.first_seen, idx.repeats
+    for m in manifests:
+        env = m.env = _env(m)
+        kind, ns = m.kind, m.namespace
+        key = (env, ns)
+        ident = identity(m)
+        if ident in first_seen:
+            repeats.setdefault(ident, []).append((m.file, m.line))
+        else:
+            first_seen[ident] = (m.file, m.line)
+        pod = m.pod = pod_view(kind, m.obj)
+        if pod is not None:
+            idx.templates.setdefault(key, []).append(pod.labels)
+        elif kind == "Namespace":
+            idx.namespaces.append((env, m.name, m.labels))
+        elif kind == "ServiceAccount":
+            idx.service_accounts[(env, ns, m.name)] = m.obj
+        elif kind in ("Role", "ClusterRole"):
+            idx.roles[(env, ns if kind == "Role" else "", kind, m.name)] = as_list(m.obj.get("rules"))
+        elif kind == "NetworkPolicy":
+            denied = default_denies(as_dict(m.obj.get("spec")))
+            if denied:
+                idx.denies.setdefault(key, set()).update(denied)
+        elif kind == "ResourceQuota":
+            idx.quotas.add(key)
+        elif kind == "LimitRange":
+            idx.limit_ranges.add(key)
+        elif kind == "Ingress":
+            idx.ingresses.append((env, ns, _own_tenant(m), _hosts(m.obj)))
+        if kind in OPERATOR_POD_KINDS:
+            idx.operator_ns.add(key)
+    return idx
+
+
+def merge(shards: list[Index], facts: PlatformFacts) -> Context:
+    """The Context of all shards, in shard order (so any shard count gives the same Context)."""
     ctx = Context(facts)
     for (env, tenant), namespaces in facts.tenant_namespaces.items():
         ctx.tenant_ns[(env, tenant)] = set(namespaces)
         for ns in namespaces:
             ctx.ns_tenant[(env, ns)] = tenant
     planned = facts.environments()
-    for m in manifests:
-        env = m.env = _env(m)
-        kind, ns = m.kind, m.namespace
-        key = (env, ns)
-        pod = m.pod = pod_view(kind, m.obj)
-        if pod is not None:
-            ctx.templates.setdefault(key, []).append(pod.labels)
-        elif kind == "Namespace":
-            ctx.ns_labels[(env, m.name)] = m.labels
-            tenant = m.labels.get(TENANT_LABEL)
-            if tenant and env not in planned:
-                ctx.ns_tenant.setdefault((env, m.name), str(tenant))
-                ctx.tenant_ns.setdefault((env, str(tenant)), set()).add(m.name)
-        elif kind == "ServiceAccount":
-            ctx.service_accounts[(env, ns, m.name)] = m.obj
-        elif kind in ("Role", "ClusterRole"):
-            ctx.roles[(env, ns if kind == "Role" else "", kind, m.name)] = as_list(m.obj.get("rules"))
-        elif kind == "NetworkPolicy":
-            ctx.netpols.setdefault(key, []).append(as_dict(m.obj.get("spec")))
-        elif kind == "ResourceQuota":
-            ctx.quotas.add(key)
-        elif kind == "LimitRange":
-            ctx.limit_ranges.add(key)
-        elif kind in OPERATOR_POD_KINDS:
-            ctx.operator_ns.add(key)
-    for m in manifests:  # second, cheap pass: needs the namespace -> tenant map complete
-        if m.kind == "Ingress":
-            tenant = ctx.tenant_of(m) or ctx.ns_tenant.get((m.env, m.namespace), "")
+    first_seen: dict[Identity, Place] = {}
+    for idx in shards:
+        for env, name, labels in idx.namespaces:
+            ctx.ns_labels[(env, name)] = labels
+            tenant = labels.get(TENANT_LABEL)
+            if tenant and env not in planned:  # no blueprint for this environment: trust the Namespace's label
+                ctx.ns_tenant.setdefault((env, name), str(tenant))
+                ctx.tenant_ns.setdefault((env, str(tenant)), set()).add(name)
+        for key, labels in idx.templates.items():
+            ctx.templates.setdefault(key, []).extend(labels)
+        for key, directions in idx.denies.items():
+            ctx.denies.setdefault(key, set()).update(directions)
+        ctx.operator_ns |= idx.operator_ns
+        ctx.service_accounts.update(idx.service_accounts)
+        ctx.roles.update(idx.roles)
+        ctx.quotas |= idx.quotas
+        ctx.limit_ranges |= idx.limit_ranges
+        for ident, where in idx.first_seen.items():
+            if ident in first_seen:
+                ctx.duplicates.setdefault(ident, [first_seen[ident]]).append(where)
+            else:
+                first_seen[ident] = where
+        for ident, places in idx.repeats.items():
+            ctx.duplicates.setdefault(ident, [first_seen[ident]]).extend(places)
+    for places in ctx.duplicates.values():
+        places.sort()
+    for idx in shards:  # needs the namespace -> tenant map complete
+        for env, ns, own, hosts in idx.ingresses:
+            tenant = own or ctx.ns_tenant.get((env, ns), "")
             if tenant:
-                for host in _hosts(m.obj):
-                    ctx.host_tenants.setdefault((m.env, host), set()).add(tenant)
+                for host in hosts:
+                    ctx.host_tenants.setdefault((env, host), set()).add(tenant)
     return ctx
+
+
+def build(manifests: list[Manifest], facts: PlatformFacts) -> Context:
+    """Index every object once (one shard); also fills each manifest's ``env`` and ``pod``."""
+    return merge([index(manifests)], facts)
 
 
 def ingress_hosts(obj: dict[str, Any]) -> list[str]:

@@ -7,9 +7,12 @@ import datetime
 from checks.findings import Finding, Report
 from checks.manifests import Manifest
 from checks.policy import context as context_mod
-from checks.policy.exemptions import EXPIRED_RULE, NONE, Exemptions, covers
+from checks.policy.context import Context
+from checks.policy.exemptions import EXPIRED_RULE, NONE, Exemption, Exemptions, covers
 from checks.policy.facts import PlatformFacts
 from checks.policy.registry import RULES, Rule
+
+Suppressed = tuple[Finding, str]  # a finding an exemption covers, with the exemption's reason
 
 
 def _by_kind(kinds: set[str]) -> dict[str, list[Rule]]:
@@ -18,14 +21,11 @@ def _by_kind(kinds: set[str]) -> dict[str, list[Rule]]:
     return {kind: sorted(rules, key=lambda r: r.info.id) for kind, rules in table.items()}
 
 
-def run(manifests: list[Manifest], *, facts: PlatformFacts | None = None, exemptions: Exemptions = NONE,
-        today: datetime.date, files: int = 0) -> Report:
-    """Judge ``manifests``; pure apart from the date, which the caller passes in (tests pin it)."""
-    ctx = context_mod.build(manifests, facts or PlatformFacts())
+def judge(manifests: list[Manifest], ctx: Context, active: list[Exemption]) -> tuple[list[Finding], list[Suppressed]]:
+    """Every rule's findings on ``manifests`` (indexed into ``ctx``), split by the active exemptions."""
     table = _by_kind({m.kind for m in manifests})
-    active = exemptions.active(today)
-    findings: list[Finding] = exemptions.expired(today)
-    suppressed: list[tuple[Finding, str]] = []
+    findings: list[Finding] = []
+    suppressed: list[Suppressed] = []
     for m in manifests:
         for r in table[m.kind]:
             for message, field in r.check(m, ctx):
@@ -37,5 +37,20 @@ def run(manifests: list[Manifest], *, facts: PlatformFacts | None = None, exempt
                     findings.append(finding)
                 else:
                     suppressed.append((finding, exemption.reason))
+    return findings, suppressed
+
+
+def report(findings: list[Finding], suppressed: list[Suppressed], exemptions: Exemptions, today: datetime.date,
+           *, objects: int, files: int) -> Report:
+    """The Report of a run: rule findings plus expired exemptions, sorted whatever order shards finished in."""
     rules = [r.info for r in RULES.values()] + [EXPIRED_RULE]
-    return Report.build("policy", rules, findings, suppressed, objects=len(manifests), files=files)
+    return Report.build("policy", rules, exemptions.expired(today) + findings, suppressed, objects=objects,
+                        files=files)
+
+
+def run(manifests: list[Manifest], *, facts: PlatformFacts | None = None, exemptions: Exemptions = NONE,
+        today: datetime.date, files: int = 0) -> Report:
+    """Judge ``manifests``; pure apart from the date, which the caller passes in (tests pin it)."""
+    ctx = context_mod.build(manifests, facts or PlatformFacts())
+    findings, suppressed = judge(manifests, ctx, exemptions.active(today))
+    return report(findings, suppressed, exemptions, today, objects=len(manifests), files=files)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.manifests import Manifest
-from checks.policy.context import Context
+from checks.policy.context import Context, identity
 from checks.policy.registry import Hit, rule
 
 # (apiVersion, kind) -> (removed in, replacement). Served no more by the Kubernetes versions we target.
@@ -67,3 +67,17 @@ def secret_data(m: Manifest, ctx: Context) -> Iterator[Hit]:
     for key in ("data", "stringData"):
         if m.obj.get(key):
             yield f"secret carries {key} in git", key
+
+
+@rule("duplicate-object", "error", "An object must be defined once per environment",
+      "Keep one definition: two definitions of one object overwrite each other (or make two Argo CD "
+      "Applications fight over it), so which one the cluster runs depends on sync order.")
+def duplicate_object(m: Manifest, ctx: Context) -> Iterator[Hit]:
+    places = ctx.duplicates.get(identity(m))
+    if places:
+        here = (m.file, m.line)
+        others = list(places)
+        others.remove(here)  # one entry per definition: this one's, plus the others
+        shown = ", ".join(f"{file}:{line}" for file, line in others)
+        yield f"{m.kind} {m.namespace + '/' if m.namespace else ''}{m.name} is defined {len(places)} times; " \
+              f"also at {shown}", "metadata.name"

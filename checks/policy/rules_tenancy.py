@@ -15,7 +15,6 @@ from checks.manifests import Manifest
 from checks.policy.context import Context, in_tenant_app, ingress_hosts
 from checks.policy.podspec import as_dict, as_list
 from checks.policy.registry import Hit, rule
-from checks.policy.selectors import is_empty
 
 ARGOCD_GROUP = "argoproj.io/"
 _GROUP_TENANT = re.compile(r"(?:^|[/:])([a-z0-9-]+)-(?:owners|members)$")
@@ -100,16 +99,6 @@ def tenant_netpol_cross(m: Manifest, ctx: Context) -> Iterator[Hit]:
             yield f"namespaceSelector reaches other tenants' namespaces ({shown})", f"{field}.namespaceSelector"
 
 
-def _denies(policies: list[dict[str, Any]], direction: str) -> bool:
-    """Some policy selects every pod, declares ``direction`` and allows nothing in it."""
-    key = direction.lower()
-    for spec in policies:
-        types = as_list(spec.get("policyTypes")) or (["Ingress", "Egress"] if spec.get("egress") else ["Ingress"])
-        if is_empty(spec.get("podSelector")) and direction in types and not as_list(spec.get(key)):
-            return True
-    return False
-
-
 @rule("tenant-guardrails", "error",
       "Every tenant namespace needs a default-deny NetworkPolicy, a ResourceQuota and a LimitRange",
       "Render the namespace through the platform's tenancy guardrails (system/tenancy).", ("Namespace",))
@@ -117,9 +106,9 @@ def tenant_guardrails(m: Manifest, ctx: Context) -> Iterator[Hit]:
     key = (m.env, m.name)
     if key not in ctx.ns_tenant:
         return
-    policies = ctx.netpols.get(key, [])
+    denied = ctx.denies.get(key, ())
     for direction in ("Ingress", "Egress"):
-        if not _denies(policies, direction):
+        if direction not in denied:
             yield f"no default-deny {direction} NetworkPolicy in namespace {m.name}", None
     if key not in ctx.quotas:
         yield f"no ResourceQuota in namespace {m.name}", None

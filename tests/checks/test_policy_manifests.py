@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checks import manifests
 from checks.manifests import ManifestError, _documents, load, yaml_files
 
 OBJ = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s, namespace: team}\n"
@@ -71,23 +70,3 @@ def test_missing_path_is_an_error(tmp_path: Path):
 ])
 def test_values_are_exactly_what_pyyaml_safe_load_gives(text: str):
     assert [doc for doc, _ in _documents(text)] == list(yaml.load_all(text, Loader=yaml.CSafeLoader))
-
-
-def test_big_trees_load_in_parallel_in_file_order_with_every_problem(tmp_path):
-    """Above PARALLEL_FROM files a process pool parses; order and error reporting must not change."""
-    count = manifests.PARALLEL_FROM + 150
-    for i in range(count):
-        body = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm{i:05d}, namespace: ns}}\n"
-        if i in (7, count - 3):
-            body = "apiVersion: v1\nkind: [unclosed\n"
-        (tmp_path / f"f{i:05d}.yaml").write_text(body)
-    with pytest.raises(manifests.ManifestError) as error:
-        manifests.load([tmp_path])
-    assert [p.split(":")[0] for p in error.value.problems] == [
-        str(tmp_path / "f00007.yaml"), str(tmp_path / f"f{count - 3:05d}.yaml")]
-    for i in (7, count - 3):
-        (tmp_path / f"f{i:05d}.yaml").unlink()
-    objects, files = manifests.load([tmp_path])
-    assert files == count - 2
-    assert [m.name for m in objects] == sorted(m.name for m in objects)
-    assert len(objects) == count - 2

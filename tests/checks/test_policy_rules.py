@@ -97,6 +97,11 @@ BREAKS: dict[str, tuple[str, Callable[[dict], Any]]] = {
         {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
          "metadata": {"name": "web", "namespace": "globex-api", "labels": {"platformctl.dev/tenant": "globex"}},
          "spec": {"rules": [{"host": "web.apps.example.com"}]}})),
+    "duplicate-object": (APP + "role_reader.yaml", _add(APP + "role_reader_copy.yaml", {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": {"name": "reader", "namespace": "acme-web",
+                     "labels": {"platformctl.dev/environment": "local", "platformctl.dev/tenant": "acme"}},
+        "rules": []})),
     "appproject-destinations": ("rendered/local/argocd/argocd_appproject_acme.yaml",
                                 lambda w: w["rendered/local/argocd/argocd_appproject_acme.yaml"]["spec"]
                                 ["destinations"].append({"namespace": "*", "server": "https://kubernetes.default.svc"})),
@@ -180,6 +185,32 @@ def test_host_collision_is_reported_on_both_ingresses():
     BREAKS["ingress-host-collision"][1](w)
     files = {f.file for f in check(w).findings if f.rule == "ingress-host-collision"}
     assert files == {APP + "ingress_web.yaml", "rendered/local/tenants/globex/globex-api_ingress_web.yaml"}
+
+
+def test_duplicates_are_reported_at_every_place_naming_the_others():
+    w = world()
+    BREAKS["duplicate-object"][1](w)
+    found = {f.file: f.message for f in check(w).findings if f.rule == "duplicate-object"}
+    assert found == {
+        APP + "role_reader.yaml": f"Role acme-web/reader is defined 2 times; also at {APP}role_reader_copy.yaml:1",
+        APP + "role_reader_copy.yaml": f"Role acme-web/reader is defined 2 times; also at {APP}role_reader.yaml:1",
+    }
+
+
+@pytest.mark.parametrize(("change", "duplicate"), [
+    ({}, True),
+    ({"apiVersion": "rbac.authorization.k8s.io/v1beta1"}, True),  # one object, served under two versions
+    ({"kind": "ClusterRole"}, False),
+    ({"metadata": {"name": "reader", "namespace": "acme-other"}}, False),
+    ({"metadata": {"name": "reader", "namespace": "acme-web", "labels": {"platformctl.dev/environment": "prod"}}},
+     False),  # environments are separate clusters
+])
+def test_what_counts_as_the_same_object(change: dict, duplicate: bool):
+    w = world()
+    copy = {**w[APP + "role_reader.yaml"], **change}
+    w[APP + "role_reader_copy.yaml"] = copy
+    fired = {f.file for f in check(w).findings if f.rule == "duplicate-object"}
+    assert bool(fired) is duplicate, fired
 
 
 def test_readme_lists_every_rule():

@@ -14,6 +14,7 @@ kind in those cases is still served); ``-summary``/``-verbose`` only shape kubec
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import yaml
 
 from checks import schemagen
 from checks.findings import Report
+from checks.policy import sharded
 from checks.validate import validate
 
 PEER = Path(__file__).resolve().parents[3] / "shared" / "peer" / "validate"
@@ -32,7 +34,8 @@ STRICT = "we always run -strict: a field Kubernetes does not know is a typo that
 NO_SKIP = "a kind with no schema is an error, never skipped: a skipped object is an object nobody checked"
 NO_DUPLICATES = ("duplicate-object detection is kubeval's, which kubeconform (what we run) does not have; "
                  "within a kustomization `kustomize build` rejects duplicates, and across a tree it needs every object "
-                 "parsed: the policy engine's job, not validate's (validate stays within 1.15x of kubeconform)")
+                 "parsed: the policy engine's `duplicate-object` rule (test_duplicate_cases_fail_policy), not "
+                 "validate's (validate stays within 1.15x of kubeconform)")
 
 # case index -> (exit code, result) we require instead of upstream's, and why
 DEVIATIONS: dict[int, tuple[int, str, str]] = {
@@ -127,6 +130,19 @@ def test_case_agrees_with_kubeconform(index: int, installed: None) -> None:
         assert expected["error_path"].strip("/").replace("/", ".") in {f.field for f in report.findings}
     if "output_contains" in expected:
         assert any(expected["output_contains"] in f.message for f in report.findings)
+
+
+DUPLICATE_CASES = [i for i, c in enumerate(CASES) if c["expected"]["result"] == "duplicate"]
+
+
+@pytest.mark.parametrize("index", DUPLICATE_CASES)
+def test_duplicate_cases_fail_policy(index: int) -> None:
+    """kubeval's outcome (exit 1, duplicates found), through ``platformctl policy``'s duplicate-object rule."""
+    case = CASES[index]
+    report = sharded.check([PEER / case["file"]], today=datetime.date(2026, 1, 1))
+    duplicates = [f for f in report.findings if f.rule == "duplicate-object"]
+    assert report.worst_exit_code("error") == case["expected"]["exit_code"]
+    assert len(duplicates) == report.objects == 2, [f.message for f in report.findings]
 
 
 def test_deviations_stay_few_and_explained() -> None:

@@ -1,0 +1,128 @@
+"""Policy over files on disk: parse, index and judge in shards, one process per core.
+
+Parsing is most of the work (LibYAML composing nodes, then building dicts), and pickling tens of
+thousands of parsed objects back into one process would cost half as much again. So each worker keeps
+its shard for the whole run: it parses and indexes it, sends the small ``Index``, receives the merged
+``Context`` and sends back only findings. Meanwhile the parent loads the blueprints (``PlatformFacts``),
+which would otherwise be a second serial step. Shards are contiguous runs of files and are merged in
+order, so the Report is the same for any number of workers (and byte-identical to the one-process path).
+"""
+
+from __future__ import annotations
+
+import datetime
+import multiprocessing
+import pickle
+import traceback
+from collections.abc import Callable, Iterable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from checks.findings import Finding, Report
+from checks.manifests import ManifestError, entries, load_entries
+from checks.policy import context as context_mod
+from checks.policy.engine import Suppressed, judge, report
+from checks.policy.exemptions import NONE, Exemptions
+from checks.policy.facts import PlatformFacts
+from generator.parallel import workers
+
+FactsSource = PlatformFacts | None | Callable[[], PlatformFacts | None]
+PARALLEL_FROM = 2000  # files; below that forking workers costs more than it saves
+
+
+def _resolve(facts: FactsSource) -> PlatformFacts:
+    value = facts() if callable(facts) else facts
+    return value or PlatformFacts()
+
+
+def check(paths: Iterable[Path], *, today: datetime.date, relative_to: Path | None = None,
+          facts: FactsSource = None, exemptions: Exemptions = NONE, shards: int | None = None) -> Report:
+    """Judge every manifest under ``paths``.
+
+    ``facts`` may be a callable: it is called once, while the shards parse (its exceptions, e.g. a
+    BlueprintError, propagate). Raises ManifestError naming every unreadable file.
+    """
+    files = entries(paths, relative_to)
+    count = shards if shards is not None else (workers() if len(files) >= PARALLEL_FROM else 1)
+    if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _in_process(files, facts, exemptions, today)
+    parts = [files[i * len(files) // count:(i + 1) * len(files) // count] for i in range(count)]
+    return _in_workers(parts, len(files), facts, exemptions, today)
+
+
+def _in_process(files: list[tuple[str, str]], facts: FactsSource, exemptions: Exemptions,
+                today: datetime.date) -> Report:
+    platform = _resolve(facts)  # blueprint errors first, as in the parallel path
+    manifests, problems = load_entries(files)
+    if problems:
+        raise ManifestError(problems)
+    ctx = context_mod.build(manifests, platform)
+    findings, suppressed = judge(manifests, ctx, exemptions.active(today))
+    return report(findings, suppressed, exemptions, today, objects=len(manifests), files=len(files))
+
+
+def _in_workers(parts: list[list[tuple[str, str]]], files: int, facts: FactsSource, exemptions: Exemptions,
+                today: datetime.date) -> Report:
+    fork = multiprocessing.get_context("fork")
+    started: list[tuple[Any, Connection]] = []
+    try:
+        for part in parts:
+            ours, theirs = fork.Pipe()
+            process = fork.Process(target=_serve, args=(theirs, part), daemon=True)
+            process.start()
+            theirs.close()
+            started.append((process, ours))
+        platform = _resolve(facts)
+        indexed = [_receive(conn) for _, conn in started]
+        problems = [p for kind, payload, _ in indexed if kind == "problems" for p in payload]
+        if problems:
+            raise ManifestError(problems)
+        ctx = context_mod.merge([payload for _, payload, _ in indexed], platform)
+        message = pickle.dumps((ctx, exemptions.active(today)), pickle.HIGHEST_PROTOCOL)  # once, not per worker
+        for _, conn in started:
+            conn.send_bytes(message)
+        findings: list[Finding] = []
+        suppressed: list[Suppressed] = []
+        for _, conn in started:
+            _, (found, exempted), _ = _receive(conn)
+            findings.extend(found)
+            suppressed.extend(exempted)
+    finally:
+        for process, conn in started:
+            conn.close()  # a worker still waiting for the Context sees EOF and exits
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join()
+    objects = sum(count for _, _, count in indexed)
+    return report(findings, suppressed, exemptions, today, objects=objects, files=files)
+
+
+def _receive(conn: Connection) -> tuple[str, Any, int]:
+    try:
+        kind, payload, count = conn.recv()
+    except EOFError:
+        raise RuntimeError("a policy worker process died (out of memory?)") from None
+    if kind == "crash":
+        raise RuntimeError(f"a policy worker failed:\n{payload}")
+    return kind, payload, count
+
+
+def _serve(conn: Connection, part: list[tuple[str, str]]) -> None:
+    """Worker: parse and index the shard, then judge it against the merged Context."""
+    try:
+        manifests, problems = load_entries(part)
+        if problems:
+            conn.send(("problems", problems, 0))
+            return
+        conn.send(("index", context_mod.index(manifests), len(manifests)))
+        try:
+            ctx, active = pickle.loads(conn.recv_bytes())
+        except EOFError:
+            return  # the parent gave up (bad blueprints, another shard's bad YAML)
+        conn.send(("findings", judge(manifests, ctx, active), len(manifests)))
+    except BaseException:  # reported to the parent, which raises it
+        conn.send(("crash", traceback.format_exc(), 0))
+    finally:
+        conn.close()
