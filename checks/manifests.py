@@ -17,41 +17,9 @@ from typing import Any
 import yaml
 
 from generator import gcpause
+from generator.yamlloader import QuickLoader
 
 _STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAYBE_TYPED = frozenset("yYnNtTfFoO-+0123456789.<~=")  # first characters of YAML 1.1 non-string plain scalars
-
-
-class _Loader(yaml.CSafeLoader):
-    """LibYAML's composer with a quicker tag resolver: same tags, ~30% less time on manifests.
-
-    PyYAML asks the Python resolver about every node (path resolvers, then implicit ones by first
-    character); we have no path resolvers, and most scalars start with a letter no implicit type uses.
-    """
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
-            if implicit[0] and (not value or value[0] in _MAYBE_TYPED):
-                tag = _PLAIN_TAGS.get(value)  # a plain scalar's tag depends on its text alone; manifests repeat texts
-                if tag is None:
-                    tag = super().resolve(kind, value, implicit)
-                    if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
-                        _PLAIN_TAGS[value] = tag
-                return tag
-            return _STR
-        return _MAP if kind is yaml.MappingNode else _SEQ
-
-
-_PLAIN_TAGS: dict[str, str] = {}
-_PLAIN_TAGS_MAX = 50_000
 
 SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -142,7 +110,7 @@ def _build(node: yaml.Node) -> Any:
 
 
 def _documents(text: str) -> Iterator[tuple[Any, int]]:
-    loader = _Loader(text)
+    loader = QuickLoader(text)
     try:
         while loader.check_node():
             node = loader.get_node()

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from generator.errors import Problem
+from generator.yamlloader import QuickLoader
 
 # Expanded nodes allowed per document: far above any real blueprint (a tenant with 100 apps is
 # ~5,000), far below what a "billion laughs" file expands to.
@@ -20,6 +21,11 @@ MAX_NODES = 100_000
 # Nesting allowed per document: blueprints nest about 6 deep. LibYAML composes recursively in C and
 # crashes the interpreter on a few hundred thousand '[', so depth is checked on the event stream first.
 MAX_DEPTH = 64
+
+# Below this many characters a file cannot nest deep enough to endanger LibYAML's recursive composer
+# (that takes thousands of levels, each at least one character), so the event pass is skipped and
+# ``_measure`` alone enforces MAX_DEPTH on the composed nodes: a third of the cost of reading a blueprint.
+EVENT_CHECK_FROM = 8192
 
 Loc = tuple[str | int, ...]
 
@@ -150,29 +156,47 @@ class _Builder:
 
 
 def _measure(root: yaml.Node) -> None:
-    """Reject graphs that expand beyond MAX_NODES or MAX_DEPTH before building anything.
+    """Reject graphs that expand beyond MAX_NODES or nest beyond MAX_DEPTH before building anything.
 
-    Sizes are memoized per node, and aliases share nodes, so a "billion laughs" file costs as
-    many steps as it has distinct nodes, not as many as it would expand to.
+    Sizes and heights are memoized per node, and aliases share nodes, so a "billion laughs" file costs
+    as many steps as it has distinct nodes, not as many as it would expand to; the height makes a node
+    reused deeper down (a chain of aliases) count at every place it lands. Depth counts collections from
+    1 at the root, as the event check does; a node met again below itself is a recursive alias.
     """
-    sizes: dict[int, int] = {}
+    measured: dict[int, tuple[int, int]] = {}  # id -> (expanded nodes, collection levels at and below)
+    path: set[int] = set()
 
-    def size(node: yaml.Node, depth: int) -> int:
-        if id(node) in sizes:
-            return sizes[id(node)]
-        if depth > MAX_DEPTH:  # only a recursive alias gets here: the event stream was checked
-            raise _TooLarge(_pos(node.start_mark), f"document nests deeper than {MAX_DEPTH} levels (recursive alias?)")
-        total = 1
-        if isinstance(node, yaml.SequenceNode):
-            total += sum(size(item, depth + 1) for item in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            total += sum(size(value, depth + 1) for _, value in node.value)
+    def too_deep(node: yaml.Node, why: str = "") -> _TooLarge:
+        return _TooLarge(_pos(node.start_mark), f"document nests deeper than {MAX_DEPTH} levels{why}")
+
+    def measure(node: yaml.Node, depth: int) -> tuple[int, int]:
+        key = id(node)
+        if key in measured:
+            total, height = measured[key]
+            if depth + height - 1 > MAX_DEPTH:
+                raise too_deep(node)
+            return total, height
+        if key in path:
+            raise too_deep(node, " (recursive alias?)")
+        if isinstance(node, yaml.ScalarNode):
+            measured[key] = (1, 0)
+            return 1, 0
+        if depth > MAX_DEPTH:
+            raise too_deep(node)
+        path.add(key)
+        children = node.value if isinstance(node, yaml.SequenceNode) else [value for _, value in node.value]
+        total, height = 1, 0
+        for child in children:
+            size, below = measure(child, depth + 1)
+            total += size
+            height = max(height, below)
+        path.discard(key)
         if total > MAX_NODES:
             raise _TooLarge(_pos(node.start_mark), f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
-        sizes[id(node)] = total
-        return total
+        measured[key] = (total, height + 1)
+        return total, height + 1
 
-    size(root, 0)
+    measure(root, 1)
 
 
 def _decode(path: str, raw: bytes) -> tuple[str | None, list[Problem]]:
@@ -225,11 +249,11 @@ def parse(path: str, raw: bytes) -> tuple[SourceDoc | None, list[Problem]]:
     if text is None:
         return None, problems
     try:
-        too_deep = _check_depth(text)
+        too_deep = _check_depth(text) if len(text) > EVENT_CHECK_FROM else None
         if too_deep is not None:
             return None, [Problem(path, too_deep.line, too_deep.column, "",
                                   f"document nests deeper than {MAX_DEPTH} levels")]
-        nodes = list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=QuickLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = _pos(mark) if mark else Pos(1, 1)

@@ -7,7 +7,6 @@ the opening quotes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from generator.errors import BlueprintError, Problem
 from generator.loader import load
 from generator.model.image import ImageRef, parse_image, registry_allowed
 from generator.yamlsource import MAX_NODES
+from tests.support import tree_digest
 
 EXAMPLE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,14 +49,6 @@ def only(root: Path) -> Problem:
     found = problems(root)
     assert len(found) == 1, "\n".join(map(str, found))
     return found[0]
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 # --- the valid example -------------------------------------------------------------------------
@@ -1044,7 +1036,7 @@ BROKEN_TENANT = """\
 
 def test_cli_render_rejects_bad_input_and_writes_nothing(repo: Path) -> None:
     write(repo, "blueprints/tenants/zeta.yaml", BROKEN_TENANT)
-    before = tree(repo)
+    before = tree_digest(repo)
     result = _run_render(repo)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.splitlines() == [
@@ -1054,20 +1046,20 @@ def test_cli_render_rejects_bad_input_and_writes_nothing(repo: Path) -> None:
         "2 problem(s); nothing was written",
     ]
     assert not (repo / "rendered").exists()
-    assert tree(repo) == before
+    assert tree_digest(repo) == before
 
 
 def test_cli_render_leaves_an_existing_rendered_tree_byte_identical(repo: Path) -> None:
     result = _run_render(repo)
     assert result.returncode == 0, result.stdout + result.stderr
-    before = tree(repo)
+    before = tree_digest(repo)
     assert any(path.startswith("rendered/") for path in before)
     write(repo, "blueprints/tenants/zeta.yaml", BROKEN_TENANT)
-    before["blueprints/tenants/zeta.yaml"] = tree(repo)["blueprints/tenants/zeta.yaml"]
+    before["blueprints/tenants/zeta.yaml"] = tree_digest(repo)["blueprints/tenants/zeta.yaml"]
     result = _run_render(repo)
     assert result.returncode == 2
     assert "blueprints/tenants/zeta.yaml:11:7: spec.apps.0.replica:" in result.stderr
-    assert tree(repo) == before
+    assert tree_digest(repo) == before
 
 
 @pytest.mark.parametrize("name", ["acme.YAML", "acme.yaml~", "acme.json", "team"])

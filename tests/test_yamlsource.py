@@ -356,6 +356,15 @@ def test_nesting_deeper_than_the_bound_is_rejected_where_it_gets_too_deep() -> N
     assert parse("deep.yaml", ok)[1] == []
 
 
+@pytest.mark.parametrize(("links", "too_deep"), [(MAX_DEPTH - 1, False), (MAX_DEPTH, True), (440, True)])
+def test_alias_chains_count_their_full_depth(links: int, too_deep: bool) -> None:
+    """Each anchor nests the previous one: every node is small and measured once, the built value is deep."""
+    lines = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, links)]
+    doc, problems = parse("chain.yaml", ("\n".join(lines) + "\n").encode())
+    assert (doc is None) is too_deep
+    assert [p.message for p in problems] == ([f"document nests deeper than {MAX_DEPTH} levels"] if too_deep else [])
+
+
 def test_absurd_nesting_fails_fast_instead_of_crashing_the_interpreter() -> None:
     # LibYAML's composer recurses in C: 200,000 '[' used to kill the process with SIGSEGV.
     # Run in a child so that a regression fails this test instead of the whole session.
