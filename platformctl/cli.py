@@ -123,3 +123,7 @@ main.add_command(validate_command)
 from platformctl.check_command import check  # noqa: E402 - registered last, like policy
 
 main.add_command(check)
+
+from platformctl.cluster_command import cluster  # noqa: E402 - registered last, like policy
+
+main.add_command(cluster)
