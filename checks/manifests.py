@@ -69,14 +69,18 @@ def entries(paths: Iterable[Path], base: Path | None) -> list[tuple[str, str]]:
             continue
         if not path.is_dir():
             raise ManifestError([f"{path}: no such file or directory"])
+        top = str(path)
         batch = []
-        for dirpath, dirnames, filenames in os.walk(path):
+        for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            rel = os.path.relpath(dirpath, path)
-            batch.extend(f if rel == "." else f"{rel}/{f}" for f in filenames
+            rel = dirpath[len(top):].lstrip("/")
+            rel = rel + "/" if rel else ""
+            batch.extend(rel + f for f in filenames
                          if f.endswith(SUFFIXES) and not f.startswith(".") and f not in KUSTOMIZATION)
+        batch.sort()
+        opened = top.rstrip("/") + "/"
         prefix = "" if shown == "." else shown.rstrip("/") + "/"
-        found.extend((os.path.join(path, rel), prefix + rel) for rel in sorted(batch))
+        found.extend((opened + rel, prefix + rel) for rel in batch)
     return found
 
 

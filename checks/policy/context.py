@@ -7,6 +7,8 @@ Everything is keyed by environment first: the default run checks every environme
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,14 +137,15 @@ class Index:
     quotas: set[NsKey] = field(default_factory=set)
     limit_ranges: set[NsKey] = field(default_factory=set)
     ingresses: list[tuple[str, str, str, list[str]]] = field(default_factory=list)  # (env, ns, own tenant, hosts)
-    first_seen: dict[Identity, Place] = field(default_factory=dict)
-    repeats: dict[Identity, list[Place]] = field(default_factory=dict)  # later places within this shard
+    duplicates: dict[Identity, list[Place]] = field(default_factory=dict)  # within this shard
+    identity_hashes: bytes = b""  # hash() of every distinct identity, as array("q"): finds cross-shard suspects
 
 
 def index(manifests: list[Manifest]) -> Index:
     """Index one shard; also fills each manifest's ``env`` and ``pod`` (the rules read them)."""
     idx = Index()
-    first_seen, repeats = idx.first_seen, idx.repeats
+    first_seen: dict[Identity, Place] = {}
+    repeats: dict[Identity, list[Place]] = {}
     for m in manifests:
         env = m.env = _env(m)
         kind, ns = m.kind, m.namespace
@@ -173,18 +176,52 @@ def index(manifests: list[Manifest]) -> Index:
             idx.ingresses.append((env, ns, _own_tenant(m), _hosts(m.obj)))
         if kind in OPERATOR_POD_KINDS:
             idx.operator_ns.add(key)
+    idx.duplicates = {ident: [first_seen[ident], *places] for ident, places in repeats.items()}
+    idx.identity_hashes = array("q", map(hash, first_seen)).tobytes()
     return idx
 
 
-def merge(shards: list[Index], facts: PlatformFacts) -> Context:
-    """The Context of all shards, in shard order (so any shard count gives the same Context)."""
+def shared_hashes(shards: list[Index]) -> frozenset[int]:
+    """Identity hashes found in more than one shard: only their objects need comparing across shards.
+
+    One flat array per shard instead of every identity keeps what crosses process boundaries small;
+    a hash collision only costs a look at the real identities (``places_of``).
+    """
+    seen: set[int] = set()
+    shared: set[int] = set()
+    for idx in shards:
+        hashes = array("q")
+        hashes.frombytes(idx.identity_hashes)
+        mine = set(hashes)
+        shared |= seen & mine
+        seen |= mine
+    return frozenset(shared)
+
+
+def places_of(manifests: list[Manifest], hashes: frozenset[int]) -> list[tuple[Identity, Place]]:
+    """Identity and place of every object whose identity hash is in ``hashes`` (after ``index``)."""
+    if not hashes:
+        return []
+    found = []
+    for m in manifests:
+        ident = identity(m)
+        if hash(ident) in hashes:
+            found.append((ident, (m.file, m.line)))
+    return found
+
+
+def merge(shards: list[Index], facts: PlatformFacts, across: Sequence[tuple[Identity, Place]] = ()) -> Context:
+    """The Context of all shards, in shard order (so any shard count gives the same Context).
+
+    ``across``: ``places_of`` the objects whose identity hash more than one shard holds.
+    """
     ctx = Context(facts)
     for (env, tenant), namespaces in facts.tenant_namespaces.items():
         ctx.tenant_ns[(env, tenant)] = set(namespaces)
         for ns in namespaces:
             ctx.ns_tenant[(env, ns)] = tenant
     planned = facts.environments()
-    first_seen: dict[Identity, Place] = {}
+    places: dict[Identity, list[Place]] = {}
     for idx in shards:
         for env, name, labels in idx.namespaces:
             ctx.ns_labels[(env, name)] = labels
@@ -201,15 +238,12 @@ def merge(shards: list[Index], facts: PlatformFacts) -> Context:
         ctx.roles.update(idx.roles)
         ctx.quotas |= idx.quotas
         ctx.limit_ranges |= idx.limit_ranges
-        for ident, where in idx.first_seen.items():
-            if ident in first_seen:
-                ctx.duplicates.setdefault(ident, [first_seen[ident]]).append(where)
-            else:
-                first_seen[ident] = where
-        for ident, places in idx.repeats.items():
-            ctx.duplicates.setdefault(ident, [first_seen[ident]]).extend(places)
-    for places in ctx.duplicates.values():
-        places.sort()
+        places.update(idx.duplicates)
+    everywhere: dict[Identity, list[Place]] = {}
+    for ident, where in across:  # every place of these identities, in every shard
+        everywhere.setdefault(ident, []).append(where)
+    places.update(everywhere)
+    ctx.duplicates = {ident: sorted(where) for ident, where in places.items() if len(where) > 1}
     for idx in shards:  # needs the namespace -> tenant map complete
         for env, ns, own, hosts in idx.ingresses:
             tenant = own or ctx.ns_tenant.get((env, ns), "")

@@ -10,8 +10,10 @@ order, so the Report is the same for any number of workers (and byte-identical t
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import multiprocessing
+import os
 import pickle
 import traceback
 from collections.abc import Callable, Iterable
@@ -64,21 +66,21 @@ def _in_process(files: list[tuple[str, str]], facts: FactsSource, exemptions: Ex
 
 def _in_workers(parts: list[list[tuple[str, str]]], files: int, facts: FactsSource, exemptions: Exemptions,
                 today: datetime.date) -> Report:
-    fork = multiprocessing.get_context("fork")
     started: list[tuple[Any, Connection]] = []
     try:
         for part in parts:
-            ours, theirs = fork.Pipe()
-            process = fork.Process(target=_serve, args=(theirs, part), daemon=True)
-            process.start()
-            theirs.close()
-            started.append((process, ours))
+            started.append(_start(part, [conn for _, conn in started]))
         platform = _resolve(facts)
         indexed = [_receive(conn) for _, conn in started]
         problems = [p for kind, payload, _ in indexed if kind == "problems" for p in payload]
         if problems:
             raise ManifestError(problems)
-        ctx = context_mod.merge([payload for _, payload, _ in indexed], platform)
+        shards = [payload for _, payload, _ in indexed]
+        suspects = context_mod.shared_hashes(shards)
+        for _, conn in started:
+            conn.send(suspects)
+        across = [found for _, conn in started for found in _receive(conn)[1]]
+        ctx = context_mod.merge(shards, platform, across)
         message = pickle.dumps((ctx, exemptions.active(today)), pickle.HIGHEST_PROTOCOL)  # once, not per worker
         for _, conn in started:
             conn.send_bytes(message)
@@ -109,20 +111,41 @@ def _receive(conn: Connection) -> tuple[str, Any, int]:
     return kind, payload, count
 
 
-def _serve(conn: Connection, part: list[tuple[str, str]]) -> None:
-    """Worker: parse and index the shard, then judge it against the merged Context."""
+def _serve(conn: Connection, part: list[tuple[str, str]], inherited: list[Connection]) -> None:
+    """Worker entry point: run the protocol, report a crash, and exit without tearing the heap down."""
+    for other in inherited:
+        other.close()
     try:
-        manifests, problems = load_entries(part)
-        if problems:
-            conn.send(("problems", problems, 0))
-            return
-        conn.send(("index", context_mod.index(manifests), len(manifests)))
-        try:
-            ctx, active = pickle.loads(conn.recv_bytes())
-        except EOFError:
-            return  # the parent gave up (bad blueprints, another shard's bad YAML)
-        conn.send(("findings", judge(manifests, ctx, active), len(manifests)))
+        _protocol(conn, part)
+    except (EOFError, BrokenPipeError):
+        pass  # the parent gave up (bad blueprints, another shard's bad YAML) and closed the pipe
     except BaseException:  # reported to the parent, which raises it
-        conn.send(("crash", traceback.format_exc(), 0))
+        with contextlib.suppress(OSError):
+            conn.send(("crash", traceback.format_exc(), 0))
     finally:
         conn.close()
+    os._exit(0)  # skip freeing the shard object by object (~0.1 s): the parent waits for this exit
+
+
+def _protocol(conn: Connection, part: list[tuple[str, str]]) -> None:
+    """Parse and index the shard, say where its cross-shard suspects are, judge it against the Context."""
+    manifests, problems = load_entries(part)
+    if problems:
+        conn.send(("problems", problems, 0))
+        return
+    conn.send(("index", context_mod.index(manifests), len(manifests)))
+    conn.send(("places", context_mod.places_of(manifests, conn.recv()), 0))
+    ctx, active = pickle.loads(conn.recv_bytes())
+    conn.send(("findings", judge(manifests, ctx, active), len(manifests)))
+
+
+def _start(part: list[tuple[str, str]], siblings: list[Connection]) -> tuple[Any, Connection]:
+    """Fork a worker for ``part``. It closes its copies of the parent's pipe ends (its own and those of the
+    workers forked before it): a copy left open would hide the parent's close, and a worker waiting for the
+    Context would never see EOF."""
+    fork = multiprocessing.get_context("fork")
+    ours, theirs = fork.Pipe()
+    process = fork.Process(target=_serve, args=(theirs, part, [ours, *siblings]), daemon=True)
+    process.start()
+    theirs.close()
+    return process, ours

@@ -50,7 +50,7 @@ def test_any_shard_count_gives_the_same_report(tree: Path) -> None:
     assert one["summary"]["objects"] == one["summary"]["files"] == len(world())
 
 
-def test_every_bad_file_is_reported_in_file_order(tree: Path) -> None:
+def test_every_bad_file_is_reported_in_file_order(tree: Path, capfd: pytest.CaptureFixture[str]) -> None:
     first, last = tree / "rendered" / "a.yaml", tree / "rendered" / "zz" / "z.yaml"
     last.parent.mkdir()
     for path in (first, last):
@@ -59,15 +59,17 @@ def test_every_bad_file_is_reported_in_file_order(tree: Path) -> None:
         sharded.check([tree / "rendered"], today=TODAY, relative_to=tree, facts=FACTS, shards=3)
     assert [p.split(":")[0] for p in error.value.problems] == ["rendered/a.yaml", "rendered/zz/z.yaml"]
     assert multiprocessing.active_children() == []
+    assert capfd.readouterr().err == ""  # the workers that were fine stop quietly
 
 
-def test_facts_errors_propagate_and_workers_stop(tree: Path) -> None:
+def test_facts_errors_propagate_and_workers_stop(tree: Path, capfd: pytest.CaptureFixture[str]) -> None:
     def broken() -> None:
         raise BlueprintError([Problem("blueprints/platform.yaml", 3, 1, "spec", "bad")])
 
     with pytest.raises(BlueprintError):
         sharded.check([tree / "rendered"], today=TODAY, relative_to=tree, facts=broken, shards=2)
     assert multiprocessing.active_children() == []
+    assert capfd.readouterr().err == ""
 
 
 def test_a_crashing_worker_is_an_error_not_a_clean_report(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,3 +80,11 @@ def test_a_crashing_worker_is_an_error_not_a_clean_report(tree: Path, monkeypatc
     with pytest.raises(RuntimeError, match="boom in the index"):
         sharded.check([tree / "rendered"], today=TODAY, relative_to=tree, facts=FACTS, shards=2)
     assert multiprocessing.active_children() == []
+
+
+def test_identity_hash_collisions_are_checked_against_real_identities(tree: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shards exchange identity hashes only; when every hash collides, the report must not change."""
+    expected = _json(tree, 1)
+    monkeypatch.setattr(context_mod, "hash", lambda identity: 7, raising=False)  # forked workers inherit it
+    assert _json(tree, 3) == expected
