@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -35,14 +36,44 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the workers forked during the test."""
+    pids: list[int] = []
+    start = sharded._start
+
+    def recording(*args: object) -> object:
+        pid, conn = start(*args)
+        pids.append(pid)
+        return pid, conn
+
+    monkeypatch.setattr(sharded, "_start", recording)
+    return pids
+
+
+def _gone(pids: list[int]) -> bool:
+    """Every worker was reaped already (not running, not a zombie waiting for us)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return bool(pids)
+
+
 def _json(tree: Path, shards: int) -> dict:
     report = sharded.check([tree / "rendered"], today=TODAY, relative_to=tree, facts=FACTS, shards=shards)
     return json.loads(FORMATS["json"](report))
 
 
-def test_any_shard_count_gives_the_same_report(tree: Path) -> None:
+def test_any_shard_count_gives_the_same_report(tree: Path, workers: list[int]) -> None:
     one = _json(tree, 1)
     assert one == _json(tree, 2) == _json(tree, 5)
+    deadline = time.monotonic() + 30
+    while not _gone(workers) and time.monotonic() < deadline:  # finished workers are reaped in the background
+        time.sleep(0.05)
+    assert _gone(workers) and len(workers) == 7
     found = {(f["rule"], f["file"]) for f in one["findings"]}
     assert ("tenant-guardrails", "rendered/local/system/tenancy/globex/_cluster_namespace_globex-api.yaml") in found
     assert ("duplicate-object", "rendered/local/tenants/acme/acme-web_serviceaccount_web.yaml") in found
@@ -50,7 +81,8 @@ def test_any_shard_count_gives_the_same_report(tree: Path) -> None:
     assert one["summary"]["objects"] == one["summary"]["files"] == len(world())
 
 
-def test_every_bad_file_is_reported_in_file_order(tree: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_every_bad_file_is_reported_in_file_order(tree: Path, capfd: pytest.CaptureFixture[str],
+                                                  workers: list[int]) -> None:
     first, last = tree / "rendered" / "a.yaml", tree / "rendered" / "zz" / "z.yaml"
     last.parent.mkdir()
     for path in (first, last):
@@ -58,28 +90,30 @@ def test_every_bad_file_is_reported_in_file_order(tree: Path, capfd: pytest.Capt
     with pytest.raises(ManifestError) as error:
         sharded.check([tree / "rendered"], today=TODAY, relative_to=tree, facts=FACTS, shards=3)
     assert [p.split(":")[0] for p in error.value.problems] == ["rendered/a.yaml", "rendered/zz/z.yaml"]
-    assert multiprocessing.active_children() == []
+    assert _gone(workers)
     assert capfd.readouterr().err == ""  # the workers that were fine stop quietly
 
 
-def test_facts_errors_propagate_and_workers_stop(tree: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_facts_errors_propagate_and_workers_stop(tree: Path, capfd: pytest.CaptureFixture[str],
+                                                 workers: list[int]) -> None:
     def broken() -> None:
         raise BlueprintError([Problem("blueprints/platform.yaml", 3, 1, "spec", "bad")])
 
     with pytest.raises(BlueprintError):
         sharded.check([tree / "rendered"], today=TODAY, relative_to=tree, facts=broken, shards=2)
-    assert multiprocessing.active_children() == []
+    assert _gone(workers)
     assert capfd.readouterr().err == ""
 
 
-def test_a_crashing_worker_is_an_error_not_a_clean_report(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crashing_worker_is_an_error_not_a_clean_report(tree: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          workers: list[int]) -> None:
     def crash(manifests: list) -> None:
         raise ZeroDivisionError("boom in the index")
 
     monkeypatch.setattr(context_mod, "index", crash)  # the forked workers inherit it
     with pytest.raises(RuntimeError, match="boom in the index"):
         sharded.check([tree / "rendered"], today=TODAY, relative_to=tree, facts=FACTS, shards=2)
-    assert multiprocessing.active_children() == []
+    assert _gone(workers)
 
 
 def test_identity_hash_collisions_are_checked_against_real_identities(tree: Path,
