@@ -1,11 +1,23 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules, among them one real control plane (etcd + kube-apiserver) per session.
+
+The control plane's binaries come from tools/install.py like every other pinned tool: a missing Go toolchain
+or a failed build fails the tests that need them, it never skips them. Nothing starts unless a test asks.
+"""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kubernetes import client
+
+from checks.cluster import kubeconfig
+from checks.cluster.lifecycle import down, up
+from checks.cluster.state import State
 
 EXAMPLE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,3 +33,39 @@ def repo(tmp_path: Path) -> Path:
     for part in ("blueprints", "environments"):
         shutil.copytree(EXAMPLE_ROOT / part, root / part)
     return root
+
+
+INSTALL = EXAMPLE_ROOT / "tools" / "install.py"
+
+
+@pytest.fixture(scope="session")
+def cluster_binaries() -> None:
+    """Build (or reuse from the cache) the pinned kube-apiserver and etcd."""
+    subprocess.run([sys.executable, str(INSTALL), "kube-apiserver", "etcd"], check=True, cwd=EXAMPLE_ROOT)
+
+
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory: pytest.TempPathFactory, cluster_binaries: None) -> Iterator[State]:
+    """A running, ready control plane; stopped (and its state removed) at the end of the session."""
+    directory = tmp_path_factory.mktemp("control-plane")
+    result = up(directory)
+    try:
+        yield result.state
+    finally:
+        down(directory)
+
+
+@pytest.fixture(scope="session")
+def admin_api(control_plane: State) -> Iterator[client.ApiClient]:
+    """An API client with the admin kubeconfig (group system:masters)."""
+    api = kubeconfig.api_client(Path(control_plane.admin_kubeconfig))
+    yield api
+    api.close()
+
+
+@pytest.fixture(scope="session")
+def readonly_api(control_plane: State) -> Iterator[client.ApiClient]:
+    """An API client with the read-only kubeconfig (get/list/watch only)."""
+    api = kubeconfig.api_client(Path(control_plane.readonly_kubeconfig))
+    yield api
+    api.close()
