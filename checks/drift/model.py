@@ -68,7 +68,7 @@ class DriftFinding:
     reason: str = ""  # unknown: why it could not be checked (forbidden, kind not served, ...)
 
     def sort_key(self) -> tuple[str, str, str, str, str]:
-        return (self.tenant, self.ref.group, self.ref.kind, self.ref.namespace, self.ref.name)
+        return (self.tenant, self.ref.kind, self.ref.group, self.ref.namespace, self.ref.name)
 
 
 @dataclass(frozen=True)
