@@ -32,7 +32,14 @@ Progress = Callable[[str, int, int], None]  # (phase: "list" or "get", done, tot
 
 @dataclass
 class LiveState:
-    """The live objects of ours, keyed like the desired ones, and what could not be read."""
+    """The live objects of ours, keyed like the desired ones, and what could not be read.
+
+    ``objects`` holds everything the selector matched (desired or not: the rest is extra) and the desired
+    objects found by GET; a desired object in neither ``objects`` nor ``unknown`` is missing. Objects come
+    as the server sends them (Secrets with their data: hash before reporting) and may include ones a
+    controller made and labelled like their owner (ownerReferences). ``unknown_types`` holds the kinds that
+    could not be listed or are not served; groups whose discovery failed are in ``served.failed_groups``.
+    """
 
     objects: dict[ObjectRef, dict[str, Any]] = field(default_factory=dict)
     unknown: dict[ObjectRef, str] = field(default_factory=dict)  # desired objects that could not be read: why
@@ -143,7 +150,7 @@ def fetch(api: client.ApiClient, desired: Iterable[dict[str, Any]], *, selector:
             for item in listed.items:
                 state.objects[ObjectRef.of(item)] = item
 
-        gets: dict[ObjectRef, tuple[ResourceType, Future[tuple[dict[str, Any] | None, str]]]] = {}
+        gets: dict[ObjectRef, Future[tuple[dict[str, Any] | None, str]]] = {}
         for obj in desired:
             ref = ObjectRef.of(obj)
             if ref in state.objects or ref in state.unknown or ref in gets:
@@ -156,9 +163,9 @@ def fetch(api: client.ApiClient, desired: Iterable[dict[str, Any]], *, selector:
                     state.unknown_types[GroupKind(ref.group, ref.kind)] = reason
             else:
                 assert rtype is not None
-                gets[ref] = (rtype, pool.submit(_get, requester, rtype, ref))
-        _run(pool, [call for _, call in gets.values()], "get", progress)
-        for ref, (_, call) in sorted(gets.items()):
+                gets[ref] = pool.submit(_get, requester, rtype, ref)
+        _run(pool, list(gets.values()), "get", progress)
+        for ref, call in sorted(gets.items()):
             obj, error = call.result()
             if obj is not None:
                 state.objects[ref] = obj

@@ -22,14 +22,12 @@ from kubernetes import client
 
 from checks.cluster import kubeconfig, pki, ports
 from checks.cluster.state import State
+from checks.drift.desired import ENVIRONMENT, MANAGED_BY, TENANT, selector
 from checks.drift.discovery import GroupKind, ResourceType, discover
 from checks.drift.kubeapi import ClusterUnreachable, Requester
 from checks.drift.live import NOT_SERVED, LiveState, fetch
 from checks.drift.model import ObjectRef
 from tests.drift.test_discovery import unavailable_group_fixture  # noqa: F401  (fixture unavailable_group)
-
-MANAGED_BY = "app.kubernetes.io/managed-by"
-ENVIRONMENT = "platformctl.dev/environment"
 
 
 class Kube:
@@ -39,11 +37,11 @@ class Kube:
         self.requester = Requester(admin_api)
         self.served = discover(self.requester)
         self.env = f"t{uuid.uuid4().hex[:10]}"
-        self.selector = f"{MANAGED_BY}=platformctl,{ENVIRONMENT}={self.env}"
+        self.selector = selector(self.env)
         self.created: list[dict[str, Any]] = []
 
     def labels(self) -> dict[str, str]:
-        return {MANAGED_BY: "platformctl", ENVIRONMENT: self.env, "platformctl.dev/tenant": "acme"}
+        return {MANAGED_BY: "platformctl", ENVIRONMENT: self.env, TENANT: "acme"}
 
     def rtype(self, obj: dict[str, Any]) -> ResourceType:
         ref = ObjectRef.of(obj)
