@@ -397,7 +397,7 @@ def _prepare(obj: Mapping[str, Any] | None, ref: ObjectRef, ignore: IgnoreRules,
     out = ignore.apply(normalize(obj, keep_aggregated_rules=keep_aggregated_rules), ref)
     if ignore_replicas and isinstance(out.get("spec"), dict):
         out["spec"].pop("replicas", None)
-    return _without(out, IDENTITY_FIELDS)
+    return out
 
 
 def _attribute(found: Iterable[Found], owner_of: Callable[[Path], tuple[str, str | None] | None]) -> list[FieldDiff]:
@@ -421,17 +421,18 @@ def compare(desired: Mapping[str, Any], live: Mapping[str, Any], *, ignore: Igno
     walker = _Walker(str(desired.get("kind") or live.get("kind") or ""))
     prep = {name: _prepare(obj, ref, ignore, ignore_replicas, keep_aggregated_rules)
             for name, obj in (("d", desired), ("l", live), ("before", last_applied(live)), ("p", predicted))}
-    want, full_live = prep["d"] or {}, prep["l"] or {}
-    have = drop_server_assigned(want, full_live)
+    have = _without(drop_server_assigned(prep["d"] or {}, prep["l"] or {}), IDENTITY_FIELDS)
+    want, full_live = (_without(prep[name] or {}, IDENTITY_FIELDS) for name in ("d", "l"))
+    before, after = (None if prep[name] is None else _without(prep[name], IDENTITY_FIELDS) for name in ("before", "p"))
 
     found: dict[Path, Found] = {path: (path, w, h) for path, w, h in walker.diff(want, have, ())}
     removals: list[Found] = []
-    if prep["before"] is not None:
-        removals += walker.removed_since(prep["before"], want, have, ())
+    if before is not None:
+        removals += walker.removed_since(before, want, have, ())
     removals += walker.removed_owned(managed.fields_of(live, managers),
                                      managed.fields_of(live, managers, exclude=True), want, have, ())
-    if prep["p"] is not None:
-        removals += walker.removed_by_server(full_live, prep["p"], ())
+    if after is not None:
+        removals += walker.removed_by_server(full_live, after, ())
     for item in sorted(removals, key=lambda f: len(f[0])):
         if not any(within(item[0], path) for path in found):
             found[item[0]] = item

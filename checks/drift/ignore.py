@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from checks.drift.model import ObjectRef
 
@@ -61,17 +61,18 @@ class Match(_Strict):
                 and fnmatchcase(ref.namespace, self.namespace) and fnmatchcase(ref.name, self.name))
 
 
+def _pointer(text: str) -> str:
+    parse_pointer(text)
+    return text
+
+
+Pointer = Annotated[str, AfterValidator(_pointer)]
+
+
 class Rule(_Strict):
     match: Match
-    jsonPointers: list[str] = Field(min_length=1)  # the YAML key
+    jsonPointers: list[Pointer] = Field(min_length=1)  # the YAML key
     reason: str = Field(min_length=10, description="why this difference is not drift; reviewed like code")
-
-    @field_validator("jsonPointers")
-    @classmethod
-    def _pointers(cls, value: list[str]) -> list[str]:
-        for text in value:
-            parse_pointer(text)
-        return value
 
 
 class DriftFile(_Strict):

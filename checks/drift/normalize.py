@@ -20,8 +20,9 @@ Three kinds of rule, applied by ``compare`` to every side (desired, live, last-a
     (port, targetPort, maxSurge, maxUnavailable, minAvailable). Maps of free text (labels, annotations,
     ConfigMap data, ...) are never reinterpreted.
 
-Emptiness: ``None``, ``{}``, ``[]`` and ``""`` count as absent (the API server omits them), except ``{}``
-where an empty object is itself a choice (``emptyDir``, label selectors, where ``{}`` selects everything).
+Emptiness: ``None``, ``{}``, ``[]``, ``""`` and maps of only those count as absent (the API server omits
+them), except ``{}`` where an empty object is itself a choice (``emptyDir``, label selectors, where ``{}``
+selects everything).
 """
 
 from __future__ import annotations
@@ -75,7 +76,10 @@ _DURATION_FIELD = re.compile(r"(?i).*(duration|interval|timeout|period|deadline|
 
 
 def is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, (dict, list, str)) and not value)
+    """None, "", [], {}, or a map of only such values (but not one holding an empty selector or emptyDir)."""
+    if isinstance(value, dict):
+        return all(is_empty(v) and not (v == {} and k in EMPTY_IS_A_VALUE) for k, v in value.items())
+    return value is None or (isinstance(value, (list, str)) and not value)
 
 
 def empty_is_a_value(path: Path) -> bool:

@@ -241,8 +241,9 @@ def test_booleans_are_never_numbers() -> None:
 
 
 def test_empty_values() -> None:
-    assert all(is_empty(v) for v in (None, {}, [], ""))
-    assert not any(is_empty(v) for v in (0, False, {"a": None}, [None], " "))
+    assert all(is_empty(v) for v in (None, {}, [], "", {"a": None, "b": {"c": []}}))
+    assert not any(is_empty(v) for v in (0, False, {"a": 0}, [None], [{}], " ", {"podSelector": {}},
+                                         {"emptyDir": {}}))
 
 
 def test_an_empty_object_is_a_value_for_selectors_and_scratch_volumes() -> None:
