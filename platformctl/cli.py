@@ -127,3 +127,7 @@ main.add_command(check)
 from platformctl.cluster_command import cluster  # noqa: E402 - registered last, like policy
 
 main.add_command(cluster)
+
+from platformctl.drift_command import drift  # noqa: E402 - registered last, like policy
+
+main.add_command(drift)
