@@ -253,13 +253,21 @@ class _Walker:
                 elif i >= len(want):
                     yield (*path, i), None, have[i]
                 else:
-                    yield from self.diff(want[i], have[i], (*path, i))
+                    yield from self.diff_entry(want[i], have[i], (*path, i))
+
+    def diff_entry(self, want: Any, have: Any, path: Path) -> Iterator[Found]:
+        """An entry of an atomic list: as a field, except that an empty entry is one (``ingress: [{}]``, allow
+        all), not "nothing declared": a live entry with content in its place is drift."""
+        if want == {} and isinstance(have, dict) and not is_empty(have):
+            yield path, want, have
+        else:
+            yield from self.diff(want, have, path)
 
     def same_multiset(self, want: list[Any], have: list[Any], path: Path) -> bool:
         """Every desired entry pairs with its own live entry and none is left over (bipartite matching)."""
         if len(want) != len(have):
             return False
-        fits = [[j for j, b in enumerate(have) if not any(self.diff(a, b, (*path, j)))] for a in want]
+        fits = [[j for j, b in enumerate(have) if not any(self.diff_entry(a, b, (*path, j)))] for a in want]
         holder: dict[int, int] = {}
 
         def place(i: int, seen: set[int]) -> bool:

@@ -20,7 +20,8 @@ PLURALS = {"Namespace": "namespaces", "ConfigMap": "configmaps", "Secret": "secr
            "NetworkPolicy": "networkpolicies", "PodDisruptionBudget": "poddisruptionbudgets",
            "ResourceQuota": "resourcequotas", "LimitRange": "limitranges", "RoleBinding": "rolebindings",
            "PersistentVolumeClaim": "persistentvolumeclaims", "AppProject": "appprojects",
-           "Application": "applications"}
+           "Application": "applications", "Cluster": "clusters", "ServiceMonitor": "servicemonitors",
+           "CronJob": "cronjobs", "Ingress": "ingresses"}
 
 
 def url(obj: dict[str, Any]) -> str:

@@ -104,6 +104,15 @@ def test_an_empty_selector_is_not_an_absent_one() -> None:
     assert _paths(compare(desired, live).diffs) == ["spec.ingress[0].from[0].namespaceSelector"]
 
 
+def test_an_empty_entry_of_an_atomic_list_is_a_value() -> None:
+    desired = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "p"},
+               "spec": {"podSelector": {}, "ingress": [{}]}}  # allow from everywhere
+    live = copy.deepcopy(desired)
+    assert compare(desired, live).equal
+    live["spec"]["ingress"] = [{"from": [{"podSelector": {"matchLabels": {"app": "x"}}}]}]
+    assert _paths(compare(desired, live).diffs) == ["spec.ingress[0]"]
+
+
 def test_an_empty_dir_swapped_for_another_volume_is_drift() -> None:
     desired, live = _deploy(), _deploy()
     desired["spec"]["template"]["spec"]["volumes"] = [{"name": "tmp", "emptyDir": {}}]
@@ -425,6 +434,58 @@ def test_what_the_server_adds_to_rendered_objects_is_not_drift(world: World) -> 
     namespace = next(o for o in objects if o["kind"] == "Namespace")
     extra = compare(namespace, world.get(namespace), unmanaged=True).unmanaged
     assert {d.path for d in extra} >= {'metadata.labels["kubernetes.io/metadata.name"]'}
+
+
+def _workloads(ns: str) -> list[dict[str, Any]]:
+    """What a tenant app and its database render to, written the way people write them (0.5Gi, 1 cpu, ...)."""
+    pod = {"containers": [{"name": "web", "image": "registry.example.com/shop:1.4.2",
+                           "ports": [{"containerPort": 8080, "name": "http"}],
+                           "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
+                           "resources": {"requests": {"cpu": "500m", "memory": "0.5Gi"}, "limits": {"cpu": 1}},
+                           "securityContext": {"capabilities": {"drop": ["ALL"]}},
+                           "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]}],
+           "volumes": [{"name": "tmp", "emptyDir": {}}]}
+    meta = {"name": "shop", "namespace": ns}
+    selector = {"matchLabels": {"app": "shop"}}
+    template = {"metadata": {"labels": {"app": "shop"}}, "spec": pod}
+    return [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+         "spec": {"replicas": 2, "selector": selector, "template": template,
+                  "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": "25%"}}}},
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta,
+         "spec": {"serviceName": "shop", "selector": selector, "template": template, "volumeClaimTemplates": [
+             {"metadata": {"name": "home"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                                    "resources": {"requests": {"storage": "10240Mi"}}}}]}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": meta,
+         "spec": {"selector": {"app": "shop"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
+        {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta,
+         "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "shop"},
+                  "minReplicas": 2, "maxReplicas": 6, "metrics": [{"type": "Resource", "resource": {
+                      "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}},
+        {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta,
+         "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {
+             "restartPolicy": "Never", "containers": [{"name": "job", "image": "registry.example.com/job:1"}]}}}}}},
+        {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": "shopdb", "namespace": ns},
+         "spec": {"instances": 2, "storage": {"size": "20Gi"}, "resources": {"requests": {"memory": "1Gi"}}}},
+        {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": meta,
+         "spec": {"selector": selector, "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}]}},
+    ]
+
+
+def test_what_the_server_adds_to_workloads_and_custom_resources_is_not_drift(world: World) -> None:
+    """Defaults (probes, strategies, CNPG's schema defaults), canonical quantities: none of it is drift."""
+    objects = _workloads(world.namespace("apps"))
+    scaled = hpa_targets(objects)
+    for obj in objects:
+        world.apply(obj)
+    for obj in objects:
+        live = world.get(obj)
+        result = compare(obj, live, ignore_replicas=ObjectRef.of(obj) in scaled)
+        assert result.equal, (obj["kind"], result.diffs)
+        predicted = world.dry_run(obj)
+        assert compare(owned_by(predicted, "platformctl"), live, predicted=predicted).equal, obj["kind"]
+    deployment = world.get(objects[0])
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["memory"] == "512Mi"
 
 
 def test_edits_by_other_managers_are_drift_with_their_name(world: World) -> None:
