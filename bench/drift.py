@@ -13,7 +13,8 @@ kinds. Then, in the same run and on the same objects, as the read-only user (bes
     fetch    checks.drift.live.fetch: discovery, the lists, complete items keyed by ObjectRef, GETs
              (after one untimed warm-up fetch of bench-small: a fresh apiserver's first list of a CRD
              takes ~1 s while it sets up that CRD's storage)
-    command  ``platformctl drift`` as a whole: not written yet; time_drift_command is where it goes
+    command  ``platformctl drift --output json`` as a whole, in a subprocess, on the same objects written as
+             rendered/bench/ files: what a nightly job pays
 
 Targets (not asserted): 10,000 objects checked in at most 10 s (scaled linearly for other N); requests
 grow with the number of types, not objects (the small environment needs as many). Stops the control plane
@@ -26,6 +27,7 @@ import argparse
 import math
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import yaml
 from kubernetes import client
 
 from checks.cluster import kubeconfig
@@ -147,16 +150,29 @@ def best(runs: int, call: Callable[[], Any]) -> tuple[float, Any]:
     return fastest, result
 
 
-def time_drift_command(root: Path, kubeconfig_path: Path, env: str) -> float | None:
-    """PLACEHOLDER for the whole-command timing: ``platformctl drift --env ENV`` (desired from rendered/,
-    live state, normalize, compare, report) as the CLI runs it, in a subprocess, best of --runs.
-
-    The command is being written (checks/drift/check.py, platformctl/cli.py). When it lands: write the
-    bench objects as rendered/<env>/ files under ``root``, run the command with the read-only
-    ``kubeconfig_path``, check its exit code is 0 (in sync), and return the wall time. Until then: None.
-    """
-    del root, kubeconfig_path, env
-    return None
+def time_drift_command(root: Path, kubeconfig_path: Path, env: str, docs: list[dict[str, Any]],
+                       runs: int) -> tuple[float, int]:
+    """``platformctl drift --env ENV`` as the CLI runs it (Python start, rendered/ load, live state, compare,
+    JSON report), in a subprocess, best of ``runs``; ``docs`` are written as ``root``/rendered/ENV/ first, one
+    object per file as the renderer lays them out. Returns (seconds, exit code of the fastest run)."""
+    tree = root / "rendered" / env
+    tree.mkdir(parents=True, exist_ok=True)
+    for doc in docs:
+        meta = doc["metadata"]
+        name = f"{meta.get('namespace') or '_cluster'}_{doc['kind'].lower()}_{meta['name']}.yaml"
+        (tree / name).write_text(yaml.dump(doc, Dumper=yaml.CSafeDumper, sort_keys=True))
+    argv = [sys.executable, "-m", "platformctl", "drift", "--env", env, "--root", str(root),
+            "--kubeconfig", str(kubeconfig_path), "--output", "json"]
+    fastest, code = math.inf, -1
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - start
+        if elapsed < fastest:
+            fastest, code = elapsed, result.returncode
+        if result.returncode != 0:
+            print(result.stdout[-2000:] + result.stderr[-2000:], file=sys.stderr)
+    return fastest, code
 
 
 def expected_requests(docs: list[dict[str, Any]], listed: int, page_size: int) -> range:
@@ -214,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         anchor_s, (anchor_objects, anchor_requests) = best(
             args.runs, lambda: anchor(readonly, types, selector(ENV), args.page_size, args.workers))
         small_s, small_live = best(args.runs, lambda: run_fetch(small, SMALL_ENV))
-        command_s = time_drift_command(work / "repo", Path(state.readonly_kubeconfig), ENV)
+        command_s, command_code = time_drift_command(work / "repo", Path(state.readonly_kubeconfig), ENV, docs,
+                                                     args.runs)
 
         print(f"environment {ENV}: {len(docs):,} objects ({args.namespaces} namespaces, 6 kinds), found "
               f"{found:,}/{len(docs):,}, unknown {len(live.unknown)}; {args.workers} workers, pages of "
@@ -234,10 +251,11 @@ def main(argv: list[str] | None = None) -> int:
               f"(expected {want.start}: discovery + one page per type + one per further {args.page_size} of a "
               f"type), {small_live.requests} for {len(small)}: "
               f"{'met' if live.requests in want and small_ok else 'MISSED'}")
-        if command_s is None:
-            print("platformctl drift      not measured yet: the command is not written (see time_drift_command)")
-        else:
-            print(f"platformctl drift     {command_s:7.2f} s {len(docs) / command_s:10,.0f} objects/s")
+        print(f"platformctl drift     {command_s:7.2f} s {len(docs) / command_s:10,.0f} objects/s   exit "
+              f"{command_code} ({'in sync' if command_code == 0 else 'NOT in sync'}); command / anchor "
+              f"{command_s / anchor_s:.2f}x")
+        print(f"target: {len(docs):,} objects checked by platformctl drift in <= {limit:.1f} s: "
+              f"{'met' if command_s <= limit and command_code == 0 else 'MISSED'}")
         admin.close()
         readonly.close()
     finally:
