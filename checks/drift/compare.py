@@ -7,33 +7,35 @@ annotation (client-side apply), what ``managers`` own in its managedFields (serv
 server-side mode, the dry-run result (a live field the server would not keep is removed by the apply). Those
 fields are drift with ``desired=None``. Every difference names the manager that last wrote the live field.
 
-Lists are matched the way Kubernetes merges them (``LIST_RULES``, the one table):
+Lists are matched the way Kubernetes merges them (strategic-merge ``patchMergeKey`` / associative-list keys
+where they exist). ``LIST_RULES`` is the one table; in short:
 
-    kind                      list (path suffix)                      matched by                 live-only entries
-    any                       metadata.finalizers                     value (set)                unmanaged
-    any                       metadata.ownerReferences                uid                        unmanaged
-    any                       containers, initContainers,             name                       unmanaged
-                              ephemeralContainers, env, volumes,
-                              imagePullSecrets, resourceClaims,
-                              schedulingGates, resources.claims
-    any                       <container>.ports                       containerPort+protocol(TCP) unmanaged
-    any                       volumeMounts / volumeDevices            mountPath / devicePath     unmanaged
-    any                       hostAliases                             ip                         unmanaged
-    any                       topologySpreadConstraints               topologyKey+whenUnsatisfiable unmanaged
-    any                       resizePolicy                            resourceName               unmanaged
-    Service                   spec.ports                              port+protocol(TCP)         unmanaged
-    ServiceAccount            secrets                                 name                       unmanaged
-    Mutating/ValidatingWebhookConfiguration  webhooks                 name                       unmanaged
-    CustomResourceDefinition  spec.versions                           name                       unmanaged
-    HorizontalPodAutoscaler   spec.metrics                            type + metric source name  drift (atomic)
-    Endpoints                 subsets[].addresses, notReadyAddresses  ip                         drift (atomic)
+    kind            list (path suffix)                          matched by                      live-only entries
+    any             metadata.finalizers                         value (a set)                   unmanaged
+    any             metadata.ownerReferences                    uid                             unmanaged
+    any             containers, initContainers,                 name                            unmanaged
+                    ephemeralContainers, env, volumes,
+                    imagePullSecrets, resourceClaims,
+                    schedulingGates, resources.claims
+    any             <container>.ports                           containerPort + protocol (TCP)  unmanaged
+    any             volumeMounts / volumeDevices                mountPath / devicePath          unmanaged
+    any             hostAliases                                 ip                              unmanaged
+    any             topologySpreadConstraints                   topologyKey + whenUnsatisfiable unmanaged
+    any             resizePolicy                                resourceName                    unmanaged
+    Service         spec.ports                                  port + protocol (TCP)           unmanaged
+    ServiceAccount  secrets                                     name                            unmanaged
+    *WebhookConfiguration  webhooks                             name                            unmanaged
+    CustomResourceDefinition  spec.versions                     name                            unmanaged
+    HorizontalPodAutoscaler   spec.metrics                      type + metric source name       drift (atomic)
+    Endpoints       subsets[].addresses, .notReadyAddresses     ip                              drift (atomic)
 
-Order-insensitive lists without a key (compared as multisets, element by element; any difference is
-reported once, at the list): Role/ClusterRole ``rules`` and their ``verbs``/``apiGroups``/``resources``/
-``resourceNames``/``nonResourceURLs``; NetworkPolicy ``spec.policyTypes``; Endpoints ``subsets`` and their
-``ports``; webhook ``rules[]`` ``operations``/``apiGroups``/``apiVersions``/``resources``; ``capabilities``
-``add``/``drop``; ``accessModes``. Every other list is atomic and ordered: compared by index, extra entries on
-either side are drift (``kubectl apply`` replaces such a list whole).
+Order-insensitive lists without a key (multisets: entries paired one to one, any difference reported once, at
+the list): Role/ClusterRole ``rules`` and their ``verbs``/``apiGroups``/``resources``/``resourceNames``/
+``nonResourceURLs``; NetworkPolicy ``spec.policyTypes``; Endpoints ``subsets`` and their ``ports``; webhook
+``rules[]`` ``operations``/``apiGroups``/``apiVersions``/``resources``; ``capabilities.add``/``drop``;
+``accessModes``. Every other list is atomic and ordered: compared by index, and extra entries on either side
+are drift (``kubectl apply`` and server-side apply replace such a list whole). An entry that cannot be keyed
+(a key field missing, two entries sharing a key) makes its list fall back to that too.
 """
 
 from __future__ import annotations
