@@ -3,9 +3,11 @@
 Only fields git declares are compared; a field only live has is *unmanaged* (defaults, controllers, other
 tools: reported when asked for, never drift), except a field git used to declare that an apply would now
 remove. The evidence for "used to declare" is the live object's own: its last-applied-configuration
-annotation (client-side apply), what ``managers`` own in its managedFields (server-side apply), and, in the
-server-side mode, the dry-run result (a live field the server would not keep is removed by the apply). Those
-fields are drift with ``desired=None``. Every difference names the manager that last wrote the live field.
+annotation (client-side apply), what ``managers`` own through server-side *Apply* in its managedFields (an
+Apply owns exactly what it sent; an Update, which client-side apply and controllers write, also owns the
+defaults of an object it created, so it is no evidence), and, in the server-side mode, the dry-run result (a
+live field the server would not keep is removed by the apply). Those fields are drift with ``desired=None``.
+Every difference names the manager that last wrote the live field.
 
 Lists are matched the way Kubernetes merges them (strategic-merge ``patchMergeKey`` / associative-list keys
 where they exist). ``LIST_RULES`` is the one table; in short:
@@ -439,8 +441,8 @@ def compare(desired: Mapping[str, Any], live: Mapping[str, Any], *, ignore: Igno
     removals: list[Found] = []
     if before is not None:
         removals += walker.removed_since(before, want, have, ())
-    removals += walker.removed_owned(managed.fields_of(live, managers),
-                                     managed.fields_of(live, managers, exclude=True), want, have, ())
+    removals += walker.removed_owned(managed.fields_of(live, managers, operation="Apply"),
+                                     managed.fields_of(live, managers, operation="Apply", exclude=True), want, have, ())
     if after is not None:
         removals += walker.removed_by_server(full_live, after, ())
     for item in sorted(removals, key=lambda f: len(f[0])):

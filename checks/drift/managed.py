@@ -97,12 +97,14 @@ def entries(obj: Mapping[str, Any]) -> tuple[Entry, ...]:
     return tuple(out)
 
 
-def fields_of(obj: Mapping[str, Any], managers: Iterable[str], *, exclude: bool = False) -> Node:
-    """The union of the field sets of ``managers`` (or of every other manager, with ``exclude``)."""
+def fields_of(obj: Mapping[str, Any], managers: Iterable[str], *, operation: str | None = None,
+              exclude: bool = False) -> Node:
+    """The union of the field sets of ``managers`` (entries of ``operation`` only, when given), or, with
+    ``exclude``, of every entry those do not select."""
     wanted = set(managers)
     union = Node()
     for entry in entries(obj):
-        if (entry.manager in wanted) != exclude:
+        if (entry.manager in wanted and operation in (None, entry.operation)) != exclude:
             union.merge(entry.fields)
     return union
 

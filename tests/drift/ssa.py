@@ -54,6 +54,11 @@ def apply(api: client.ApiClient, obj: dict[str, Any], manager: str, *, dry_run: 
                  dry_run=dry_run)
 
 
+def create(api: client.ApiClient, obj: dict[str, Any], manager: str) -> dict[str, Any]:
+    """A plain create (POST) by ``manager``: an Update entry that owns what it sent and the server's defaults."""
+    return _call(api, "POST", url(obj).rpartition("/")[0], manager=manager, body=obj)
+
+
 def update(api: client.ApiClient, obj: dict[str, Any], patch: dict[str, Any], manager: str) -> dict[str, Any]:
     """A strategic merge patch by ``manager`` (an Update in managedFields, as kubectl edit/patch write)."""
     return _call(api, "PATCH", url(obj), manager=manager, body=patch,

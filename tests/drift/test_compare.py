@@ -22,6 +22,7 @@ from kubernetes import client
 from checks.drift.compare import ATOMIC, LIST_RULES, SET, compare, hpa_targets, list_rule
 from checks.drift.ignore import IgnoreRules, Match, Rule
 from checks.drift.managed import owned_by
+from checks.drift.managed import owners as managed_owners
 from checks.drift.model import ObjectRef
 from checks.drift.normalize import LAST_APPLIED
 from checks.drift.paths import Key
@@ -282,6 +283,13 @@ def test_a_field_our_manager_owns_that_git_dropped_is_drift() -> None:
     assert compare(_deploy(), live, managers=("argocd-controller",)).equal
 
 
+def test_fields_our_manager_owns_through_an_update_are_no_evidence() -> None:
+    """Client-side apply and creates are Updates: they own the server's defaults too, which git never had."""
+    live = _managed(_deploy(progressDeadlineSeconds=600), "argocd-controller",
+                    {"f:spec": {"f:progressDeadlineSeconds": {}, "f:replicas": {}}}, operation="Update")
+    assert compare(_deploy(), live).equal
+
+
 def test_a_map_our_manager_only_set_is_not_removed_with_what_others_put_in_it() -> None:
     live = _managed(_deploy(), "platformctl", {"f:metadata": {"f:annotations": {}}})
     live = _managed(live, "kube-controller-manager", {"f:metadata": {"f:annotations": {"f:note": {}}}})
@@ -387,6 +395,10 @@ class World:
         self.created.append(obj)
         return ssa.apply(self.api, obj, manager)
 
+    def create(self, obj: dict[str, Any], manager: str) -> dict[str, Any]:
+        self.created.append(obj)
+        return ssa.create(self.api, obj, manager)
+
     def dry_run(self, obj: dict[str, Any], manager: str = "platformctl") -> dict[str, Any]:
         return ssa.apply(self.api, obj, manager, dry_run=True)
 
@@ -486,6 +498,17 @@ def test_what_the_server_adds_to_workloads_and_custom_resources_is_not_drift(wor
         assert compare(owned_by(predicted, "platformctl"), live, predicted=predicted).equal, obj["kind"]
     deployment = world.get(objects[0])
     assert deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["memory"] == "512Mi"
+
+
+def test_an_object_created_by_client_side_apply_is_in_sync(world: World) -> None:
+    """A create (an Update entry) owns every default the server filled in; none of them is drift."""
+    desired = _deploy(selector={"matchLabels": {"app": "web"}})
+    desired["metadata"]["namespace"] = world.namespace("csa")
+    desired["spec"]["template"]["metadata"] = {"labels": {"app": "web"}}
+    world.create(desired, "argocd-controller")
+    live = world.get(desired)
+    assert managed_owners(live)["spec.progressDeadlineSeconds"][0] == "argocd-controller"  # the premise
+    assert compare(desired, live).equal
 
 
 def test_edits_by_other_managers_are_drift_with_their_name(world: World) -> None:

@@ -77,6 +77,10 @@ def test_fields_of_unions_the_entries_of_a_manager() -> None:
                  _entry("argocd-controller", {"f:spec": {"f:selector": {}}}, operation="Update"),
                  _entry("other", {"f:spec": {"f:clusterIP": {}}}))
     assert {render(p) for p in owned_paths(fields_of(live, ["argocd-controller"]))} == {"spec.type", "spec.selector"}
+    assert {render(p) for p in owned_paths(fields_of(live, ["argocd-controller"], operation="Apply"))} == {
+        "spec.type"}
+    assert {render(p) for p in owned_paths(fields_of(live, ["argocd-controller"], operation="Apply",
+                                                     exclude=True))} == {"spec.selector", "spec.clusterIP"}
     assert {render(p) for p in owned_paths(fields_of(live, ["argocd-controller"], exclude=True))} == {
         "spec.clusterIP"}
 
