@@ -27,7 +27,6 @@ from checks.drift.discovery import GroupKind, ResourceType, discover
 from checks.drift.kubeapi import ClusterUnreachable, Requester
 from checks.drift.live import NOT_SERVED, LiveState, fetch
 from checks.drift.model import ObjectRef
-from tests.drift.test_discovery import unavailable_group_fixture  # noqa: F401  (fixture unavailable_group)
 
 
 class Kube:
