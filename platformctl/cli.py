@@ -5,7 +5,6 @@ Exit codes: 0 clean, 1 findings (e.g. rendered/ is stale), 2 bad input or broken
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -14,14 +13,10 @@ import click
 
 from generator import build, schema
 from generator.errors import BlueprintError
+from platformctl.progress import interactive
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
-
-
-def interactive() -> bool:
-    """Progress bars only for a person at a terminal, never in CI logs."""
-    return sys.stderr.isatty() and not os.environ.get("CI")
 
 
 def _fail_input(exc: BlueprintError) -> None:

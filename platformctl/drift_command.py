@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,11 +19,10 @@ import checks
 from checks.drift.formats import FORMATS
 from checks.drift.model import EXIT_COULD_NOT_CHECK, DriftReport
 from checks.manifests import ManifestError, shown_path
+from platformctl.progress import bars, interactive
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
-
-    from checks.drift.check import Progress
 
 IGNORE_FILE = Path(checks.__file__).resolve().parent / "drift.yaml"
 
@@ -51,27 +48,6 @@ def _write(text: str, out: Path | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Progress | None]:
-    """A rich progress bar on stderr when it is a terminal (never in CI logs or pipes)."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        tasks: dict[str, object] = {}
-
-        def advance(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(f"drift: {phase}", total=total)
-            bar.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
-
-        yield advance
 
 
 @click.command("drift")
@@ -122,8 +98,11 @@ def drift(env: str, root: Path, kubeconfig: Path | None, context: str | None, ar
     options = check.Options(server_side=server_side, field_manager=field_manager, unmanaged=unmanaged,
                             workers=workers, ignore=rules)
     try:
-        with _progress(sys.stderr.isatty()) as progress:
-            report = check.run(root, env, api, options=options, argocd=argocd, progress=progress)
+        if interactive():
+            with bars(lambda phase: f"drift: {phase}") as advance:
+                report = check.run(root, env, api, options=options, argocd=argocd, progress=advance)
+        else:
+            report = check.run(root, env, api, options=options, argocd=argocd)
     except ManifestError as exc:
         _fail(exc.problems)
     except ClusterUnreachable as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -75,3 +76,22 @@ spec:
     - {{user: owner@{name}.io}}
     - {{user: dev@{name}.io}}
 """
+
+
+def run_on_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run with stdout and stderr on a pseudo-terminal, as a person at a shell would."""
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "platformctl", *args], stdout=secondary, stderr=secondary,
+                            stdin=subprocess.DEVNULL, env=env)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(primary)
+    return proc.wait(), b"".join(chunks).decode(errors="replace")

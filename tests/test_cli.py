@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tests.support import REPO, example_repo, platformctl, synthetic_tenant, write_tenant
-
-
-def _run_on_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """Run with stdout and stderr on a pseudo-terminal, as a person at a shell would."""
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "platformctl", *args], stdout=secondary, stderr=secondary,
-                            stdin=subprocess.DEVNULL, env=env)
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            data = os.read(primary, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(primary)
-    return proc.wait(), b"".join(chunks).decode(errors="replace")
+from tests.support import REPO, example_repo, platformctl, run_on_terminal, synthetic_tenant, write_tenant
 
 
 def _repo_with_tenants(tmp_path: Path, count: int) -> Path:
@@ -41,7 +21,7 @@ def _repo_with_tenants(tmp_path: Path, count: int) -> Path:
 def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     root = _repo_with_tenants(tmp_path, 80)
     env = {k: v for k, v in os.environ.items() if k != "CI"} | {"TERM": "xterm", "COLUMNS": "100"}
-    code, output = _run_on_terminal(["render", "--root", str(root), "--env", "local"], env)
+    code, output = run_on_terminal(["render", "--root", str(root), "--env", "local"], env)
     assert code == 0, output
     assert "rendering local" in output
     assert "rendered/local:" in output
@@ -50,7 +30,7 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
 def test_no_progress_bar_in_ci(tmp_path: Path) -> None:
     root = _repo_with_tenants(tmp_path, 80)
     env = dict(os.environ) | {"CI": "true", "TERM": "xterm"}
-    code, output = _run_on_terminal(["render", "--root", str(root), "--env", "local"], env)
+    code, output = run_on_terminal(["render", "--root", str(root), "--env", "local"], env)
     assert code == 0, output
     assert "rendering local" not in output
     assert output.strip().startswith("rendered/local:")

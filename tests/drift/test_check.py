@@ -9,6 +9,7 @@ freshly re-applied baseline, checks with the read-only user, and must find its e
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from checks.drift import check
 from checks.drift.desired import Desired, load_env
 from checks.drift.model import DriftReport
 from tests.drift.ssa import _call, apply, update, url
-from tests.support import platformctl
+from tests.support import platformctl, run_on_terminal
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = "local"
@@ -180,3 +181,14 @@ def test_bad_inputs_exit_2_naming_the_file(tmp_path: Path, control_plane: State)
     missing = platformctl("drift", "--env", "nope", "--root", str(REPO), "--kubeconfig",
                           control_plane.readonly_kubeconfig, cwd=REPO)
     assert missing.returncode == 2 and "no rendered environment 'nope'" in missing.stderr
+
+
+def test_progress_bar_on_a_terminal_only(applied: client.ApiClient, control_plane: State) -> None:
+    """Phases show as bars for a person at a terminal; the report still ends the output."""
+    args = ["drift", "--env", ENV, "--root", str(REPO), "--kubeconfig", control_plane.readonly_kubeconfig]
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"TERM": "xterm", "COLUMNS": "120"}
+    code, output = run_on_terminal(args, env)
+    assert code == 0, output
+    assert "drift: list" in output and output.rstrip().endswith(": in sync")
+    code, output = run_on_terminal(args, env | {"CI": "true"})
+    assert code == 0 and "drift: list" not in output
