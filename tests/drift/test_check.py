@@ -192,3 +192,18 @@ def test_progress_bar_on_a_terminal_only(applied: client.ApiClient, control_plan
     assert "drift: list" in output and output.rstrip().endswith(": in sync")
     code, output = run_on_terminal(args, env | {"CI": "true"})
     assert code == 0 and "drift: list" not in output
+
+
+def test_platform_ignore_rules_silence_exactly_their_fields(applied: client.ApiClient, readonly_api: client.ApiClient,
+                                                          control_plane: State, tmp_path: Path) -> None:
+    _quota(applied)
+    _label(applied)
+    rules = tmp_path / "drift.yaml"
+    rules.write_text("apiVersion: platformctl.dev/v1alpha1\nkind: DriftIgnoreRules\nrules:\n"
+                     "  - match: {group: '', kind: ResourceQuota, namespace: 'acme-*', name: '*'}\n"
+                     "    jsonPointers: [/spec/hard/requests.cpu]\n"
+                     "    reason: the capacity team resizes CPU quotas by hand during the migration\n")
+    result = _cli(control_plane, "--ignore", str(rules), "--output", "json")
+    assert result.returncode == 1, result.stderr
+    found = {(f["object"]["kind"], tuple(d["path"] for d in f["diffs"])) for f in json.loads(result.stdout)["findings"]}
+    assert found == {("Namespace", ('metadata.labels["pod-security.kubernetes.io/enforce"]',))}
