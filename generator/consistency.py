@@ -66,6 +66,9 @@ def _environment(env: Environment, doc: SourceDoc, platform: Platform) -> Iterat
     if version is not None and version not in platform.spec.postgres.images:
         yield _at(doc, ("spec", "defaults", "database", "version"),
                   f"no image for PostgreSQL {version} in the platform's spec.postgres.images")
+    if env.spec.databases.backups and env.spec.databases.object_store is None:
+        yield _at(doc, ("spec", "databases", "backups"),
+                  "backups are on but spec.databases.objectStore is not set: where would they go?")
 
 
 def _slug_collisions(tenant: Tenant, doc: SourceDoc) -> Iterator[Problem]:
@@ -139,6 +142,9 @@ def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: di
     for i, sandbox in enumerate(spec.sandboxes):
         if sandbox.user not in people:
             yield _at(doc, ("spec", "sandboxes", i, "user"), f"{sandbox.user!r} is neither an owner nor a member")
+    if spec.sandboxes and platform.spec.sandboxes is None:
+        yield _at(doc, ("spec", "sandboxes"), "sandboxes need the platform's spec.sandboxes images "
+                  "(codeServer, oauth2Proxy, git) in blueprints/platform.yaml")
 
 
 def _namespaces(tenant: Tenant) -> Iterator[tuple[str, Loc]]:

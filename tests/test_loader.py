@@ -1158,3 +1158,20 @@ def test_component_sync_wave_must_come_before_tenants(repo: Path) -> None:
     _edit(repo, "blueprints/platform.yaml", "syncWave: -50", "syncWave: 10")
     problem = only(repo)
     assert where(problem) == "blueprints/platform.yaml:28:17: spec.components.0.syncWave"
+
+
+def test_backups_need_an_object_store(repo: Path) -> None:
+    text = (repo / "environments/prod.yaml").read_text()
+    start = text.index("    objectStore:")
+    end = text.index("\n", text.index("credentials:", start))
+    write(repo, "environments/prod.yaml", text[:start] + text[end + 1:])
+    problem = only(repo)
+    assert where(problem) == "environments/prod.yaml:18:14: spec.databases.backups"
+    assert "spec.databases.objectStore is not set" in problem.message
+
+
+def test_sandboxes_need_the_platform_images(repo: Path) -> None:
+    text = (repo / "blueprints/platform.yaml").read_text()
+    write(repo, "blueprints/platform.yaml", text[:text.index("  sandboxes:\n")])
+    found = {(p.path, p.field) for p in problems(repo)}
+    assert found == {(f"blueprints/tenants/{t}.yaml", "spec.sandboxes") for t in ("acme", "globex", "initech")}

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from generator.model.base import Strict
 from generator.model.tenant import Resources, SandboxResources
-from generator.model.types import Hostname, IntString, Quantity, dns_label
+from generator.model.types import Hostname, IntString, Port, Quantity, dns_label
 
 ENVIRONMENT_NAME_MAX = 20
 
@@ -80,13 +80,33 @@ class Caps(Strict):
     database: DatabaseCaps = DatabaseCaps()
 
 
+class ObjectStore(Strict):
+    """Where barman-cloud writes base backups and WAL (a barmancloud.cnpg.io/v1 ObjectStore per cluster)."""
+
+    destination_path: str = Field(pattern=r"^s3://[^/]+",
+                                  description="s3://bucket[/prefix]; each cluster adds its own name")
+    endpoint_url: str | None = Field(default=None, alias="endpointURL", pattern=r"^https?://",
+                                      description="S3-compatible endpoint")
+    credentials: str = Field(min_length=1, description="key in the secret store holding ACCESS_KEY_ID and "
+                                                       "ACCESS_SECRET_KEY (fetched by an ExternalSecret)")
+
+
 class DatabaseSettings(Strict):
     mode: Literal["dedicated", "shared"] = "dedicated"
     backups: bool = False
+    object_store: ObjectStore | None = Field(default=None, description="required when backups is true")
+
+
+class PackageProxy(Strict):
+    """An in-cluster package proxy sandboxes may reach (npm, PyPI, ... mirrors)."""
+
+    namespace: Annotated[str, dns_label(63)]
+    port: Port
 
 
 class SandboxSettings(Strict):
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="false: sandboxes keep their namespace and volume, 0 replicas")
+    package_proxy: PackageProxy | None = None
 
 
 class EnvironmentSpec(Strict):

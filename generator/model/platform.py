@@ -69,12 +69,21 @@ class Postgres(Strict):
     images: dict[IntString, Image] = Field(min_length=1, description="PostgreSQL major version -> image")
 
 
+class SandboxImages(Strict):
+    """The pinned images every sandbox runs (required when any tenant has sandboxes)."""
+
+    code_server: Image = Field(description="code-server, the editor")
+    oauth2_proxy: Image = Field(description="oauth2-proxy in front of it: OIDC against Casdoor, one user")
+    git: Image = Field(description="an image with git, for the init step that clones the repos")
+
+
 class PlatformSpec(Strict):
     kubernetes_version: Annotated[str, AfterValidator(_kube_version)]
     git: GitSource
     registries: list[str] = Field(min_length=1, description="registry hosts or host/path prefixes images may come from")
     sso: Sso
     postgres: Postgres
+    sandboxes: SandboxImages | None = None
     components: list[Component] = Field(default_factory=list)
 
 
