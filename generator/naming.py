@@ -7,6 +7,7 @@ all agree on them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from generator.model.environment import Environment
 from generator.model.tenant import SANDBOX_SLUG_MAX, Tenant
@@ -75,3 +76,54 @@ def tenant_namespaces(tenant: Tenant, env: Environment) -> dict[str, str]:
         found[data_namespace(tenant.name)] = "data"
     found.update({sandbox_namespace(tenant.name, s.user): "sandbox" for s in tenant.spec.sandboxes})
     return dict(sorted(found.items()))
+
+
+SHARED_CLUSTER_SUFFIX = "pg"
+
+
+@dataclass(frozen=True)
+class DatabasePlacement:
+    """Where one of a tenant's databases lives in one environment, and how an app reaches it.
+
+    The database renderer creates what this promises; the app renderer only reads it. Dedicated mode: a
+    CNPG Cluster named after the database, in the namespace of its one app, else ``<tenant>-data``. Shared
+    mode: one Cluster ``<tenant>-pg`` in ``<tenant>-data`` and a CNPG ``Database`` per database.
+    """
+
+    database: str
+    cluster: str
+    namespace: str
+    shared: bool
+    apps: tuple[str, ...]  # the apps that list it, in blueprint order
+
+    @property
+    def host(self) -> str:
+        """The read-write Service, fully qualified: apps in other namespaces resolve it too."""
+        return f"{self.cluster}-rw.{self.namespace}.svc"
+
+    def secret_for(self, app_ns: str) -> str:
+        """The Secret in ``app_ns`` with the keys username, password, host, port, dbname, uri.
+
+        In the Cluster's own namespace (dedicated, one app) it is CNPG's ``<cluster>-app``; anywhere
+        else a copy the database renderer provides under ``<database>-db``.
+        """
+        if not self.shared and app_ns == self.namespace:
+            return f"{self.cluster}-app"
+        return f"{self.database}-db"
+
+
+def database_placements(tenant: Tenant, env: Environment) -> dict[str, DatabasePlacement]:
+    """Every database of ``tenant`` in ``env``, by name, in blueprint order."""
+    users = database_users(tenant)
+    shared = env.spec.databases.mode == "shared"
+    placements = {}
+    for db in tenant.spec.databases:
+        apps = tuple(users[db.name])
+        if shared:
+            cluster, namespace = f"{tenant.name}-{SHARED_CLUSTER_SUFFIX}", data_namespace(tenant.name)
+        else:
+            single = len(apps) == 1
+            cluster = db.name
+            namespace = app_namespace(tenant.name, apps[0]) if single else data_namespace(tenant.name)
+        placements[db.name] = DatabasePlacement(db.name, cluster, namespace, shared, apps)
+    return placements
