@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "platformctl"}
@@ -41,3 +42,19 @@ def make(
     if finalizers:
         metadata["finalizers"] = list(finalizers)
     return {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a workload renderer produces for one tenant in one environment, split by who may sync it.
+
+    ``workloads`` go to ``tenants/<tenant>/`` (the tenant's Application; its AppProject refuses
+    NetworkPolicy, ResourceQuota, LimitRange, Role and RoleBinding). ``guardrails`` are exactly those
+    kinds, and go to the platform-owned ``system/tenancy/<tenant>/``.
+    """
+
+    workloads: list[Obj] = field(default_factory=list)
+    guardrails: list[Obj] = field(default_factory=list)
+
+    def __add__(self, other: Rendered) -> Rendered:
+        return Rendered(self.workloads + other.workloads, self.guardrails + other.guardrails)
