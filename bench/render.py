@@ -69,7 +69,7 @@ def tenant_doc(name: str, *, changed_app: bool = False, changed_quota: bool = Fa
     if changed_app:  # the common PR: bump an image tag and add an env var
         apps[0]["image"] = f"registry.example.com/{name}/app0:1.0.1"
         apps[0]["env"] = {**apps[0]["env"], "FEATURE_CHECKOUT_V2": "on"}
-    quota = {"cpu": "12" if changed_quota else "8", "memory": "16Gi", "storage": "100Gi", "pods": 60}
+    quota = {"cpu": "12" if changed_quota else "8", "memory": "16Gi", "storage": "200Gi", "pods": 60}
     return {
         "apiVersion": "platformctl.dev/v1alpha1",
         "kind": "Tenant",

@@ -10,12 +10,13 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from generator import naming
+from generator import accounting, naming
 from generator.errors import Problem
 from generator.model import Environment, Platform, Tenant
 from generator.model.image import registry_allowed
 from generator.model.types import quantity_value
-from generator.overlay import present_in
+from generator.overlay import effective_tenant, present_in
+from generator.render import quantity
 from generator.yamlsource import Loc, SourceDoc
 
 Located = tuple[Any, SourceDoc]
@@ -100,11 +101,31 @@ def _quota_shares(tenant: Tenant, doc: SourceDoc, environments: dict[str, Locate
                       f"split over the tenant's up to {count} namespaces this leaves less than {shown} each")
 
 
+def _shown(resource: str, amount: Decimal) -> str:
+    if resource == "pods":
+        return f"{amount} pods"
+    return quantity.cpu(amount) if resource == "cpu" else quantity.binary(amount)
+
+
+def _quota_fits(tenant: Tenant, doc: SourceDoc, platform: Platform,
+                environments: dict[str, Located]) -> Iterator[Problem]:
+    """Per environment, what the workloads request at most must fit the tenant quota (accounting.py)."""
+    for name, (env, _) in sorted(environments.items()):
+        if not present_in(tenant, env):
+            continue
+        for resource, need, limit in accounting.overflows(effective_tenant(tenant, env, platform), env):
+            yield _at(doc, ("spec", "quota", resource),
+                      f"in environment {name!r} the workloads request {_shown(resource, need)} of {resource}, "
+                      f"more than the quota {_shown(resource, limit)} (apps at their most replicas, database "
+                      "instances and poolers, sandboxes with their proxy)")
+
+
 def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: dict[str, Located]) -> Iterator[Problem]:
     spec = tenant.spec
     if tenant.name in RESERVED_TENANTS:
         yield _at(doc, ("metadata", "name"), f"tenant name {tenant.name!r} is reserved (Argo CD project names)")
     yield from _quota_shares(tenant, doc, environments)
+    yield from _quota_fits(tenant, doc, platform, environments)
     yield from _duplicates(doc, ("spec", "apps"), (a.name for a in spec.apps), "app", "name")
     yield from _duplicates(doc, ("spec", "databases"), (d.name for d in spec.databases), "database", "name")
     yield from _duplicates(doc, ("spec", "sandboxes"), (s.user for s in spec.sandboxes), "sandbox user", "user")

@@ -61,7 +61,7 @@ metadata: {{name: {name}}}
 spec:
   owners: [owner@{name}.io]
   members: [dev@{name}.io]
-  quota: {{cpu: "6", memory: 12Gi, storage: 60Gi, pods: 40}}
+  quota: {{cpu: "6", memory: 12Gi, storage: 200Gi, pods: 40}}
   apps:
     - name: web
       image: registry.example.com/{name}/web:1.{index}.0

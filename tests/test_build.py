@@ -77,7 +77,7 @@ def test_check_reports_stale_missing_and_extra_and_writes_nothing(tmp_path: Path
     root = example_repo(tmp_path / "repo", rendered=True)
     assert platformctl("render", "--check", "--root", str(root)).returncode == 0
     quota = root / "rendered/local/system/tenancy/acme/acme-shop_resourcequota_tenant-quota.yaml"
-    quota.write_text(quota.read_text().replace("pods: '10'", "pods: '99'"))
+    quota.write_text(re.sub(r"pods: '\d+'", "pods: '999'", quota.read_text()))
     (root / "rendered/prod/argocd/argocd_appproject_acme.yaml").unlink()
     (root / "rendered/staging/tenants/acme/stray.yaml").write_text("kind: ConfigMap\n")
     (root / "rendered/qa").mkdir()

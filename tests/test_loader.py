@@ -86,7 +86,7 @@ def test_yaml_syntax_error(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
         """)
     problem = only(repo)
     assert where(problem) == "blueprints/tenants/zeta.yaml:7:8: "
@@ -115,7 +115,7 @@ def test_duplicate_keys_are_rejected(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           owners: [ivan@zeta.io]
         """)
     problem = only(repo)
@@ -141,12 +141,12 @@ def test_multiple_documents_in_one_file_are_rejected(repo: Path) -> None:
         apiVersion: platformctl.dev/v1alpha1
         kind: Tenant
         metadata: {name: zeta}
-        spec: {owners: [olga@zeta.io], quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}}
+        spec: {owners: [olga@zeta.io], quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}}
         ---
         apiVersion: platformctl.dev/v1alpha1
         kind: Tenant
         metadata: {name: zeta2}
-        spec: {owners: [olga@zeta.io], quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}}
+        spec: {owners: [olga@zeta.io], quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}}
         """)
     problem = only(repo)
     assert where(problem) == "blueprints/tenants/zeta.yaml:6:1: "
@@ -235,7 +235,7 @@ def test_a_problem_in_a_merged_mapping_points_at_the_value_used(repo: Path) -> N
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - &web
               name: web
@@ -325,7 +325,7 @@ def test_unknown_fields_suggest_the_closest_known_field_at_any_depth(repo: Path)
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - name: web
               image: registry.example.com/zeta/web:1.0.0
@@ -429,7 +429,7 @@ APP_HEAD = textwrap.dedent("""\
       name: zeta
     spec:
       owners: [olga@zeta.io]
-      quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+      quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
       apps:
         - name: web
           image: registry.example.com/zeta/web:1.0.0
@@ -469,7 +469,7 @@ def test_tenant_name_must_be_a_dns_label(repo: Path) -> None:
           name: Zeta_Corp
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
         """)
     problem = only(repo)
     assert where(problem) == "blueprints/tenants/zeta.yaml:4:9: metadata.name"
@@ -484,7 +484,7 @@ def test_tenant_name_may_not_escape_its_directory(repo: Path) -> None:
           name: ../evil
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
         """)
     problem = only(repo)
     assert where(problem) == "blueprints/tenants/evil.yaml:4:9: metadata.name"
@@ -499,7 +499,7 @@ def test_tenant_name_of_21_characters_is_too_long_for_its_namespaces(repo: Path)
           name: abcdefghijklmnopqrstu
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
         """)
     problem = only(repo)
     assert where(problem) == "blueprints/tenants/abcdefghijklmnopqrstu.yaml:4:9: metadata.name"
@@ -514,7 +514,7 @@ def test_tenant_name_of_20_characters_is_fine(repo: Path) -> None:
           name: abcdefghijklmnopqrst
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
         """)
     assert "abcdefghijklmnopqrst" in load(repo).tenants
 
@@ -527,7 +527,7 @@ def test_app_names_must_be_short_dns_labels(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - name: Web
               image: registry.example.com/zeta/web:1.0.0
@@ -551,7 +551,7 @@ def test_repos_may_not_escape_their_directory(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - name: web
               runtime: kubero
@@ -574,7 +574,7 @@ def test_tenant_name_must_match_its_file_name(repo: Path) -> None:
           name: zed
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
         """)
     problem = only(repo)
     assert where(problem) == "blueprints/tenants/zeta.yaml:4:9: metadata.name"
@@ -626,7 +626,7 @@ def test_invalid_cron_schedule(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           databases:
             - name: main
               backup: {schedule: "0 3 * * *"}
@@ -669,7 +669,7 @@ def test_images_must_be_pinned_and_from_an_allowed_registry(repo: Path, image: s
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {{cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}}
+          quota: {{cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}}
           apps:
             - name: web
               image: {image}
@@ -736,7 +736,7 @@ def test_kubero_runtime_needs_a_repo(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - name: web
               runtime: kubero
@@ -758,7 +758,7 @@ def test_duplicate_app_database_and_sandbox_names(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - {name: web, image: registry.example.com/zeta/web:1.0.0}
             - {name: web, image: registry.example.com/zeta/web:1.0.1}
@@ -786,7 +786,7 @@ def test_reference_to_an_undefined_database(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - name: web
               image: registry.example.com/zeta/web:1.0.0
@@ -808,7 +808,7 @@ def test_sandbox_user_must_be_an_owner_or_member(repo: Path) -> None:
         spec:
           owners: [olga@zeta.io]
           members: [ivan@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           sandboxes:
             - user: ivan@zeta.io
             - user: mallory@evil.io
@@ -827,7 +827,7 @@ def test_sandbox_users_whose_namespaces_collide(repo: Path) -> None:
         spec:
           owners: [jo.doe@zeta.io]
           members: [Jo-Doe@partner.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           sandboxes:
             - user: jo.doe@zeta.io
             - user: Jo-Doe@partner.io
@@ -848,7 +848,7 @@ def test_tenant_naming_an_environment_that_does_not_exist(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           environments: [local, qa, prod]
         """)
     problem = only(repo)
@@ -882,7 +882,7 @@ def test_namespace_collision_between_tenants(repo: Path) -> None:
           name: acme
         spec:
           owners: [alice@acme.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - name: shop-x
               image: registry.example.com/acme/shop-x:1.0.0
@@ -894,7 +894,7 @@ def test_namespace_collision_between_tenants(repo: Path) -> None:
           name: acme-shop
         spec:
           owners: [alice@acme.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - name: x
               image: registry.example.com/acme-shop/x:1.0.0
@@ -912,7 +912,7 @@ def test_namespace_collision_with_a_platform_namespace(repo: Path) -> None:
           name: kube
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - name: system
               image: registry.example.com/kube/system:1.0.0
@@ -930,7 +930,7 @@ def test_two_apps_claiming_the_same_ingress_host(repo: Path) -> None:
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           apps:
             - name: web
               image: registry.example.com/zeta/web:1.0.0
@@ -991,7 +991,7 @@ def test_problems_of_different_files_are_all_reported_in_path_order(repo: Path) 
           name: zeta
         spec:
           owners: [olga@zeta.io]
-          quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
           environments: [qa]
         """)
     found = problems(repo)
@@ -1026,7 +1026,7 @@ BROKEN_TENANT = """\
       name: zeta
     spec:
       owners: [olga@zeta.io]
-      quota: {cpu: "1", memory: 1Gi, storage: 1Gi, pods: 5}
+      quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
       apps:
         - name: web
           image: registry.example.com/zeta/web:latest
@@ -1138,12 +1138,24 @@ def test_component_name_tenancy_and_shared_or_system_namespaces_are_rejected(rep
 def test_a_quota_too_small_to_split_is_rejected(repo: Path) -> None:
     _edit(repo, "blueprints/tenants/acme.yaml", 'quota: {cpu: "8", memory: 16Gi, storage: 100Gi, pods: 50}',
           'quota: {cpu: 4m, memory: 16Gi, storage: 100Gi, pods: 3}')
-    found = [str(p) for p in problems(repo)]
+    found = [str(p) for p in problems(repo) if "split over" in p.message]
     assert found == [
         "blueprints/tenants/acme.yaml:9:16: spec.quota.cpu: split over the tenant's up to 5 namespaces "
         "this leaves less than 1m each",
         "blueprints/tenants/acme.yaml:9:56: spec.quota.pods: split over the tenant's up to 5 namespaces "
         "this leaves less than 1 pod each",
+    ]
+
+
+def test_workloads_that_cannot_fit_the_quota_are_a_load_error_naming_sum_and_quota(repo: Path) -> None:
+    """staging acme: shop at most 3 x 500m (autoscale max capped at 3), storefront 100m, shopdb 2 x 250m plus a
+    pooler 2 x 100m, alice's sandbox 2 + 50m proxy, bob's 1 + 50m: 5400m."""
+    _edit(repo, "blueprints/tenants/acme.yaml", 'quota: {cpu: "8",', 'quota: {cpu: "5",')
+    found = [str(p) for p in problems(repo)]
+    assert found == [
+        "blueprints/tenants/acme.yaml:9:16: spec.quota.cpu: in environment 'staging' the workloads request 5400m "
+        "of cpu, more than the quota 5 (apps at their most replicas, database instances and poolers, sandboxes "
+        "with their proxy)",
     ]
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from generator import naming
+from decimal import Decimal
+
+import pytest
+
+from generator import accounting, naming
 from generator.loader import load
+from generator.model.types import quantity_value
 from generator.overlay import effective_tenant
 from generator.render import tenancy
 from generator.render.meta import Obj
@@ -59,27 +64,49 @@ def test_every_namespace_gets_the_full_set_of_guardrails() -> None:
         }
 
 
-def test_tenant_quota_is_split_evenly_over_its_namespaces() -> None:
-    objects = _objects("acme", "local")  # 5 namespaces; quota cpu 8, memory 16Gi, storage 100Gi, pods 50
-    quotas = _by_kind(objects, "ResourceQuota")
-    assert len(quotas) == 5
-    hard = quotas[0]["spec"]["hard"]
-    assert hard == {
-        "requests.cpu": "1600m", "requests.memory": "3276Mi", "limits.memory": "3276Mi",
-        "requests.storage": "20Gi", "pods": "10", "services.loadbalancers": "0", "services.nodeports": "0",
-    }
-    assert all(q["spec"]["hard"] == hard for q in quotas)
+@pytest.mark.parametrize(("tenant", "env"), [("acme", "local"), ("acme", "staging"), ("acme", "prod"),
+                                             ("globex", "staging"), ("initech", "local")])
+def test_each_namespace_gets_its_need_plus_an_even_share_of_the_rest(tenant: str, env: str) -> None:
+    environment = BP.environments[env]
+    effective = effective_tenant(BP.tenants[tenant], environment, PLATFORM)
+    need = accounting.namespace_usage(effective, environment)
+    hard = {o["metadata"]["namespace"]: o["spec"]["hard"] for o in _by_kind(_objects(tenant, env), "ResourceQuota")}
+    assert hard.keys() == need.keys()
+    quota = effective.spec.quota
+    spares = {"cpu": set(), "memory": set()}
+    for ns, used in need.items():
+        cpu, memory = quantity_value(hard[ns]["requests.cpu"]), quantity_value(hard[ns]["requests.memory"])
+        assert cpu >= used.cpu and memory >= used.memory, ns
+        assert quantity_value(hard[ns]["requests.storage"]) >= used.storage and int(hard[ns]["pods"]) >= used.pods
+        assert hard[ns]["limits.memory"] == hard[ns]["requests.memory"]
+        spares["cpu"].add(cpu - used.cpu)
+        spares["memory"].add(memory - used.memory)
+    assert max(spares["cpu"]) - min(spares["cpu"]) <= Decimal("0.001")  # even, up to rounding down to 1m
+    assert max(spares["memory"]) - min(spares["memory"]) <= 1024 * 1024
+    assert sum(quantity_value(h["requests.cpu"]) for h in hard.values()) <= quantity_value(quota.cpu)
+    assert sum(quantity_value(h["requests.memory"]) for h in hard.values()) <= quantity_value(quota.memory)
+    assert sum(quantity_value(h["requests.storage"]) for h in hard.values()) <= quantity_value(quota.storage)
 
 
-def test_limit_range_defaults_fit_inside_a_small_share() -> None:
-    # initech: cpu 2 over 3 namespaces in local -> 666m each; memory 4Gi / 3 = 1365Mi
-    limits = _by_kind(_objects("initech", "local"), "LimitRange")[0]["spec"]["limits"]
-    container = next(item for item in limits if item["type"] == "Container")
-    assert container["max"] == {"memory": "1365Mi"}
-    assert container["defaultRequest"] == {"cpu": "100m", "memory": "128Mi"}
-    assert container["default"] == {"memory": "256Mi"}
-    pvc = next(item for item in limits if item["type"] == "PersistentVolumeClaim")
-    assert pvc["max"] == {"storage": "6826Mi"}
+def test_a_database_namespace_gets_room_for_its_instances() -> None:
+    """acme in staging: shopdb (2 instances x 20Gi, a 2-instance pooler) lives in acme-shop with the app."""
+    quotas = _by_kind(_objects("acme", "staging"), "ResourceQuota")
+    storage = {o["metadata"]["namespace"]: quantity_value(o["spec"]["hard"]["requests.storage"]) for o in quotas}
+    assert storage["acme-shop"] >= 40 * 1024**3
+    assert storage["acme-shop"] > storage["acme-sbx-bob"]
+
+
+def test_limit_range_defaults_fit_inside_the_namespace_quota() -> None:
+    objects = _objects("initech", "local")
+    hard = {o["metadata"]["namespace"]: o["spec"]["hard"] for o in _by_kind(objects, "ResourceQuota")}
+    for limit_range in _by_kind(objects, "LimitRange"):
+        ns = limit_range["metadata"]["namespace"]
+        container = next(i for i in limit_range["spec"]["limits"] if i["type"] == "Container")
+        assert container["max"] == {"memory": hard[ns]["requests.memory"]}
+        assert container["defaultRequest"] == {"cpu": "100m", "memory": "128Mi"}
+        assert container["default"] == {"memory": "256Mi"}
+        pvc = next(i for i in limit_range["spec"]["limits"] if i["type"] == "PersistentVolumeClaim")
+        assert pvc["max"] == {"storage": hard[ns]["requests.storage"]}
 
 
 def test_network_policies_deny_by_default_and_allow_only_the_basics() -> None:

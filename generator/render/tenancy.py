@@ -1,14 +1,18 @@
 """Tenant guardrails in ``system/tenancy/<tenant>/``, synced by a platform-owned Application per tenant.
 
 Per tenant namespace: the Namespace with Pod Security Admission labels, a ResourceQuota and a
-LimitRange (the tenant quota split evenly over its namespaces), default-deny NetworkPolicies with
-the explicit allows every workload needs, and RoleBindings for the tenant's SSO groups.
+LimitRange (what the namespace's workloads need plus an even share of the rest of the tenant quota),
+default-deny NetworkPolicies with the explicit allows every workload needs, and RoleBindings for the
+tenant's SSO groups.
 """
 
 from __future__ import annotations
 
-from generator import naming
+from decimal import Decimal
+
+from generator import accounting, naming
 from generator.model import Environment, Platform, Tenant
+from generator.model.types import quantity_value
 from generator.render import quantity
 from generator.render.meta import Obj, labels, make
 
@@ -40,14 +44,26 @@ def _namespace(platform: Platform, env: Environment, tenant: str, name: str, rol
     return make("v1", "Namespace", name, labels=lab)
 
 
-def _quota(tenant: Tenant, count: int) -> dict[str, str]:
+def _quotas(tenant: Tenant, env: Environment) -> dict[str, dict[str, str]]:
+    """Namespace -> its ResourceQuota: what its workloads need, plus an even share of what is left over.
+
+    An even split alone could leave a database namespace short while a sandbox namespace idles; the
+    loader has checked that the needs fit the tenant's quota (generator/accounting.py).
+    """
     q = tenant.spec.quota
-    return {
-        "cpu": quantity.cpu(quantity.share(q.cpu, count)),
-        "memory": quantity.binary(quantity.share(q.memory, count)),
-        "storage": quantity.binary(quantity.share(q.storage, count)),
-        "pods": str(max(1, q.pods // count)),
-    }
+    usage = accounting.namespace_usage(tenant, env)
+    need = accounting.total(usage)
+    count = len(usage)
+    limit = {"cpu": quantity_value(q.cpu), "memory": quantity_value(q.memory),
+             "storage": quantity_value(q.storage)}
+    spare = {r: max(Decimal(0), limit[r] - need.value(r)) / count for r in limit}
+    spare_pods = max(0, q.pods - need.pods) // count
+    return {ns: {
+        "cpu": quantity.cpu(used.cpu + spare["cpu"]),
+        "memory": quantity.binary(used.memory + spare["memory"]),
+        "storage": quantity.binary(used.storage + spare["storage"]),
+        "pods": str(max(1, used.pods + spare_pods)),
+    } for ns, used in usage.items()}
 
 
 def _resource_quota(ns: str, lab: dict[str, str], share: dict[str, str]) -> Obj:
@@ -121,14 +137,14 @@ def render(platform: Platform, env: Environment, tenant: Tenant) -> list[Obj]:
     namespaces = naming.tenant_namespaces(tenant, env)
     if not namespaces:
         return []
-    share = _quota(tenant, len(namespaces))
+    shares = _quotas(tenant, env)
     monitoring = platform.namespace_of("monitoring", "monitoring")
     lab = labels(env.name, tenant=tenant.name, component=COMPONENT)
     objects: list[Obj] = []
     for ns, role in namespaces.items():
         objects.append(_namespace(platform, env, tenant.name, ns, role))
-        objects.append(_resource_quota(ns, lab, share))
-        objects.append(_limit_range(ns, lab, share))
+        objects.append(_resource_quota(ns, lab, shares[ns]))
+        objects.append(_limit_range(ns, lab, shares[ns]))
         objects += _network_policies(ns, lab, env, monitoring)
         objects += _role_bindings(platform, tenant.name, ns, lab)
     return objects
