@@ -61,7 +61,7 @@ def namespace_usage(tenant: Tenant, env: Environment) -> dict[str, Usage]:
     for app in tenant.spec.apps:
         most = app.autoscale.max if app.autoscale else (app.replicas or 0)
         resources = app.resources
-        _add(found, naming.app_namespace(tenant.name, app.name),
+        _add(found, naming.workload_namespace(tenant.name, app, env.name),
              _pods(most, resources.cpu if resources else None, resources.memory if resources else None))
     placements = naming.database_placements(tenant, env)
     clusters: dict[tuple[str, str], tuple[int, Decimal, int]] = {}  # (ns, cluster) -> instances, storage, poolers

@@ -140,6 +140,9 @@ def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: di
         if app.name == naming.DATA_SUFFIX or app.name.startswith(f"{naming.SANDBOX_INFIX}-"):
             yield _at(doc, (*base, "name"),
                       f"app name {app.name!r} is reserved (namespaces <tenant>-data and <tenant>-sbx-*)")
+        if app.name in environments:
+            yield _at(doc, (*base, "name"), f"app name {app.name!r} is reserved: it names an environment "
+                      "(Kubero runs a tenant's kubero apps in <tenant>-<environment>)")
         if app.runtime == "kubero" and app.repo is None:
             yield _at(doc, base, "runtime 'kubero' builds from git: set 'repo' (owner/name)")
         if app.runtime == "deployment" and app.image is None:
@@ -168,21 +171,25 @@ def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: di
                   "(codeServer, oauth2Proxy, git) in blueprints/platform.yaml")
 
 
-def _namespaces(tenant: Tenant) -> Iterator[tuple[str, Loc]]:
+def _namespaces(tenant: Tenant, environments: Iterable[str]) -> Iterator[tuple[str, Loc]]:
     """Every namespace the tenant may own, with the field that causes it."""
     yield naming.data_namespace(tenant.name), ("metadata", "name")
     for i, app in enumerate(tenant.spec.apps):
-        yield naming.app_namespace(tenant.name, app.name), ("spec", "apps", i, "name")
+        if app.runtime == "kubero":
+            for env in environments:
+                yield naming.kubero_namespace(tenant.name, env), ("spec", "apps", i, "runtime")
+        else:
+            yield naming.app_namespace(tenant.name, app.name), ("spec", "apps", i, "name")
     for i, sandbox in enumerate(tenant.spec.sandboxes):
         yield naming.sandbox_namespace(tenant.name, sandbox.user), ("spec", "sandboxes", i, "user")
 
 
-def _collisions(platform: Platform, tenants: dict[str, Located]) -> Iterator[Problem]:
+def _collisions(platform: Platform, tenants: dict[str, Located], environments: Iterable[str]) -> Iterator[Problem]:
     owner: dict[str, str] = {ns: "the platform" for ns in naming.RESERVED_NAMESPACES}
     owner.update({c.namespace: f"platform component {c.name!r}" for c in platform.spec.components})
     for name in sorted(tenants):
         tenant, doc = tenants[name]
-        for namespace, loc in _namespaces(tenant):
+        for namespace, loc in _namespaces(tenant, sorted(environments)):
             if namespace in owner and owner[namespace] != f"tenant {name!r}":
                 yield _at(doc, loc, f"namespace {namespace!r} collides with {owner[namespace]}")
             owner.setdefault(namespace, f"tenant {name!r}")
@@ -215,6 +222,6 @@ def check(
         problems += _environment(env, doc, platform)
     for tenant, doc in tenants.values():
         problems += _tenant(tenant, doc, platform, environments)
-    problems += _collisions(platform, tenants)
+    problems += _collisions(platform, tenants, environments)
     problems += _ingress_hosts(tenants)
     return problems

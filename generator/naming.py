@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from generator.model.environment import Environment
-from generator.model.tenant import SANDBOX_SLUG_MAX, Tenant
+from generator.model.tenant import SANDBOX_SLUG_MAX, App, Tenant
 
 DATA_SUFFIX = "data"
 SANDBOX_INFIX = "sbx"
@@ -19,6 +19,16 @@ RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-
 
 def app_namespace(tenant: str, app: str) -> str:
     return f"{tenant}-{app}"
+
+
+def kubero_namespace(tenant: str, env: str) -> str:
+    """Kubero deploys every app of a pipeline phase into ``<pipeline>-<phase>``; ours are tenant and environment."""
+    return f"{tenant}-{env}"
+
+
+def workload_namespace(tenant: str, app: App, env: str) -> str:
+    """Where an app runs: its own namespace, or its tenant's Kubero namespace for runtime kubero."""
+    return kubero_namespace(tenant, env) if app.runtime == "kubero" else app_namespace(tenant, app.name)
 
 
 def data_namespace(tenant: str) -> str:
@@ -71,7 +81,7 @@ def needs_data_namespace(tenant: Tenant, env: Environment) -> bool:
 
 def tenant_namespaces(tenant: Tenant, env: Environment) -> dict[str, str]:
     """Namespace -> role (app, data, sandbox) of one tenant in one environment, sorted by name."""
-    found = {app_namespace(tenant.name, a.name): "app" for a in tenant.spec.apps}
+    found = {workload_namespace(tenant.name, a, env.name): "app" for a in tenant.spec.apps}
     if needs_data_namespace(tenant, env):
         found[data_namespace(tenant.name)] = "data"
     found.update({sandbox_namespace(tenant.name, s.user): "sandbox" for s in tenant.spec.sandboxes})
@@ -95,6 +105,7 @@ class DatabasePlacement:
     namespace: str
     shared: bool
     apps: tuple[str, ...]  # the apps that list it, in blueprint order
+    clients: tuple[str, ...] = ()  # the namespaces those apps run in, sorted, each once
 
     @property
     def host(self) -> str:
@@ -115,6 +126,7 @@ class DatabasePlacement:
 def database_placements(tenant: Tenant, env: Environment) -> dict[str, DatabasePlacement]:
     """Every database of ``tenant`` in ``env``, by name, in blueprint order."""
     users = database_users(tenant)
+    by_name = {app.name: app for app in tenant.spec.apps}
     shared = env.spec.databases.mode == "shared"
     placements = {}
     for db in tenant.spec.databases:
@@ -124,6 +136,8 @@ def database_placements(tenant: Tenant, env: Environment) -> dict[str, DatabaseP
         else:
             single = len(apps) == 1
             cluster = db.name
-            namespace = app_namespace(tenant.name, apps[0]) if single else data_namespace(tenant.name)
-        placements[db.name] = DatabasePlacement(db.name, cluster, namespace, shared, apps)
+            namespace = workload_namespace(tenant.name, by_name[apps[0]], env.name) if single \
+                else data_namespace(tenant.name)
+        clients = tuple(sorted({workload_namespace(tenant.name, by_name[a], env.name) for a in apps}))
+        placements[db.name] = DatabasePlacement(db.name, cluster, namespace, shared, apps, clients)
     return placements

@@ -14,8 +14,8 @@ from generator import naming
 from generator.loader import Blueprints
 from generator.model import Environment, Platform, Tenant
 from generator.overlay import effective_tenant, present_in
-from generator.render import argocd, system, tenancy
-from generator.render.meta import Obj
+from generator.render import apps, argocd, databases, kubero, sandboxes, system, tenancy
+from generator.render.meta import Obj, Rendered
 from generator.serialize import dump, kustomization
 
 Files = dict[str, bytes]
@@ -45,15 +45,29 @@ def tenant_objects(platform: Platform, env: Environment, tenant: Tenant) -> Obje
     project = _place("argocd", [argocd.tenant_project(platform, env, effective)])
     if not has_namespaces(tenant, env):
         return project  # nothing runs here: its project (and SSO roles) only
+    work = workloads(platform, env, effective)
     guard_dir = f"system/{tenancy.COMPONENT}/{tenant.name}"
-    objects = _with_kustomization(guard_dir, _place(guard_dir, tenancy.render(platform, env, effective)))
-    objects.update(_with_kustomization(f"tenants/{tenant.name}", {}))
+    guards = tenancy.render(platform, env, effective) + work.guardrails
+    objects = _with_kustomization(guard_dir, _place(guard_dir, guards))
+    own_dir = f"tenants/{tenant.name}"
+    objects.update(_with_kustomization(own_dir, _place(own_dir, work.workloads)))
     objects.update(project)
     objects.update(_place("argocd", [
         argocd.tenancy_application(platform, env, effective),
         argocd.tenant_application(platform, env, effective),
     ]))
     return objects
+
+
+WORKLOAD_RENDERERS = (apps.render, kubero.render, databases.render, sandboxes.render)
+
+
+def workloads(platform: Platform, env: Environment, effective: Tenant) -> Rendered:
+    """What the (effective) tenant runs: apps, databases, sandboxes; split into its own and guardrails."""
+    result = Rendered()
+    for render in WORKLOAD_RENDERERS:
+        result = result + render(platform, env, effective)
+    return result
 
 
 def has_namespaces(tenant: Tenant, env: Environment) -> bool:

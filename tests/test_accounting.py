@@ -24,7 +24,7 @@ def test_acme_in_staging() -> None:
     # shop: autoscale max 6 capped to 3 x (500m, 512Mi); shopdb: 2 instances x (250m, 512Mi, 20Gi);
     # its pooler: 2 x (100m, 128Mi); all in acme-shop (dedicated mode, one app uses the database)
     assert usage["acme-shop"] == accounting.Usage(Decimal("2.2"), 2816 * MI, 40 * GI, 7)
-    assert usage["acme-storefront"] == accounting.Usage(Decimal("0.1"), 128 * MI, Decimal(0), 1)  # defaults
+    assert usage["acme-staging"] == accounting.Usage(Decimal("0.1"), 128 * MI, Decimal(0), 1)  # kubero storefront
     assert usage["acme-sbx-alice"] == accounting.Usage(Decimal("2.05"), 4 * GI + 64 * MI, 10 * GI, 1)
     assert accounting.overflows(effective_tenant(BP.tenants["acme"], BP.environments["staging"], BP.platform),
                                 BP.environments["staging"]) == []

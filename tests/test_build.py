@@ -124,11 +124,11 @@ def test_removed_tenant_app_and_environment_are_pruned(tmp_path: Path) -> None:
     assert report.pruned_envs == ["staging"]
     assert not (root / "rendered/staging").exists()
     assert not list((root / "rendered/local").rglob("*initech*"))
-    assert not list((root / "rendered/local").rglob("*acme-storefront*"))
+    assert not list((root / "rendered/local").rglob("*acme-local*"))  # storefront was acme's only Kubero app
     removed = next(e for e in report.envs if e.env == "local").removed
     assert "argocd/argocd_application_tenant-initech.yaml" in removed
     assert "argocd/argocd_application_tenancy-initech.yaml" in removed
-    assert "system/tenancy/acme/acme-storefront_networkpolicy_default-deny.yaml" in removed
+    assert "system/tenancy/acme/acme-local_networkpolicy_default-deny.yaml" in removed
     assert platformctl("render", "--check", "--root", str(root)).returncode == 0
 
 
@@ -157,7 +157,7 @@ def test_cache_reuses_unchanged_tenants_and_renders_changed_ones(tmp_path: Path)
     assert report.envs[0].reused_tenants == 2
     assert report.envs[0].written == [
         f"system/tenancy/globex/{ns}_resourcequota_tenant-quota.yaml"
-        for ns in ("globex-api", "globex-data", "globex-sbx-mona", "globex-worker")
+        for ns in ("globex-data", "globex-local", "globex-sbx-mona", "globex-worker")
     ]
 
 

@@ -51,7 +51,7 @@ def test_argocd_directory_lists_an_application_per_tenant_and_per_system_directo
 def test_tenant_project_allows_only_its_namespaces_and_no_guardrail_or_cluster_kinds() -> None:
     project = _objects("prod")["argocd/argocd_appproject_acme.yaml"]["spec"]
     assert [d["namespace"] for d in project["destinations"]] == [
-        "acme-sbx-alice", "acme-sbx-bob", "acme-shop", "acme-storefront",
+        "acme-prod", "acme-sbx-alice", "acme-sbx-bob", "acme-shop",
     ]
     assert project["clusterResourceWhitelist"] == []
     blacklisted = {(b["group"], b["kind"]) for b in project["namespaceResourceBlacklist"]}

@@ -129,8 +129,9 @@ def test_every_placement_is_honoured(tenant: str, env: str) -> None:
     objects = _all(_render(tenant, env))
     for placement in naming.database_placements(effective, environment).values():
         _get(objects, "Cluster", placement.cluster, placement.namespace)
+        by_name = {a.name: a for a in effective.spec.apps}
         for app in placement.apps:
-            app_ns = naming.app_namespace(tenant, app)
+            app_ns = naming.workload_namespace(tenant, by_name[app], env)
             secret = placement.secret_for(app_ns)
             if secret == f"{placement.cluster}-app":
                 assert app_ns == placement.namespace  # CNPG's own Secret, next to the Cluster
@@ -171,7 +172,7 @@ def test_dedicated_cluster_of_two_apps_lives_in_data_and_is_copied_to_each() -> 
     assert spec["imageName"] == "ghcr.io/cloudnative-pg/postgresql:17.6"
     assert spec["bootstrap"]["initdb"] == {"database": "core", "owner": "core"}
     store = _get(objects, "ClusterSecretStore", "globex-data.core")
-    assert store["spec"]["conditions"] == [{"namespaces": ["globex-api", "globex-worker"]}]
+    assert store["spec"]["conditions"] == [{"namespaces": ["globex-staging", "globex-worker"]}]  # api: kubero
     kubernetes = store["spec"]["provider"]["kubernetes"]
     assert kubernetes["remoteNamespace"] == "globex-data"
     assert kubernetes["auth"] == {"serviceAccount": {"name": "core-db-reader", "namespace": "globex-data"}}
@@ -185,7 +186,7 @@ def test_dedicated_cluster_of_two_apps_lives_in_data_and_is_copied_to_each() -> 
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "core-db-reader", "namespace": "globex-data"}]
     account = _get(objects, "ServiceAccount", "core-db-reader", "globex-data")
     assert account["automountServiceAccountToken"] is False
-    for app_ns in ("globex-api", "globex-worker"):
+    for app_ns in ("globex-staging", "globex-worker"):
         copy = _get(objects, "ExternalSecret", "core-db", app_ns)["spec"]
         assert copy["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "globex-data.core"}
         assert [(d["secretKey"], d["remoteRef"]) for d in copy["data"]] == [
@@ -246,10 +247,10 @@ def test_a_shared_cluster_serves_every_database_of_the_tenant() -> None:
     # one store per database that apps elsewhere read, admitting exactly those apps' namespaces
     stores = {o["metadata"]["name"]: o["spec"]["conditions"] for o in _kinds(objects, "ClusterSecretStore")}
     assert stores == {"acme-data.shopdb": [{"namespaces": ["acme-shop"]}],
-                      "acme-data.ledger": [{"namespaces": ["acme-shop", "acme-storefront"]}]}
+                      "acme-data.ledger": [{"namespaces": ["acme-prod", "acme-shop"]}]}  # storefront: kubero
     assert {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in _kinds(objects, "ExternalSecret")
             if o["metadata"]["namespace"] != "acme-data"} == \
-        {("acme-shop", "shopdb-db"), ("acme-shop", "ledger-db"), ("acme-storefront", "ledger-db")}
+        {("acme-shop", "shopdb-db"), ("acme-shop", "ledger-db"), ("acme-prod", "ledger-db")}
     # backups: one object store for the Cluster, keeping the longest retention; one backup per schedule
     store = _get(objects, "ObjectStore", "acme-pg-backup", "acme-data")["spec"]
     assert store["retentionPolicy"] == "12m"  # ledger's 1y, in barman's units
@@ -349,18 +350,18 @@ def test_only_the_apps_that_list_a_database_and_the_operator_reach_it() -> None:
     assert ingress["podSelector"] == {"matchLabels": {"cnpg.io/cluster": "core"}}
     assert ingress["policyTypes"] == ["Ingress"]
     apps, operator = ingress["ingress"]
-    assert _peer_namespaces(apps, "from") == ["globex-api", "globex-worker"]  # not globex-sbx-mona
+    assert _peer_namespaces(apps, "from") == ["globex-prod", "globex-worker"]  # api is kubero; not globex-sbx-mona
     assert apps["ports"] == [{"protocol": "TCP", "port": 5432}]
     assert _peer_namespaces(operator, "from") == ["cnpg-system"]
     assert operator["ports"] == [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 8000}]
     pooler = _get(rendered.guardrails, "NetworkPolicy", "pgbouncer-core-pooler-ingress", "globex-data")["spec"]
     assert pooler["podSelector"] == {"matchLabels": {"cnpg.io/poolerName": "core-pooler"}}
-    assert [_peer_namespaces(i, "from") for i in pooler["ingress"]] == [["globex-api", "globex-worker"]]
+    assert [_peer_namespaces(i, "from") for i in pooler["ingress"]] == [["globex-prod", "globex-worker"]]
 
 
 def test_each_consuming_app_namespace_may_reach_its_database_on_5432() -> None:
     rendered = _render("globex", "prod")
-    for app_ns in ("globex-api", "globex-worker"):
+    for app_ns in ("globex-prod", "globex-worker"):
         spec = _get(rendered.guardrails, "NetworkPolicy", "postgres-core-egress", app_ns)["spec"]
         assert spec["policyTypes"] == ["Egress"] and spec["podSelector"] == {}
         (rule,) = spec["egress"]

@@ -3,7 +3,6 @@ and the real checkers (kubeconform against the vendored Kubero schemas, the poli
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import subprocess
 import sys
@@ -14,7 +13,6 @@ import yaml
 
 from checks import manifests, policy
 from checks.policy import facts as policy_facts
-from checks.policy.exemptions import Exemption, Exemptions, Selector
 from checks.validate import validate
 from generator import loader, naming, overlay, serialize
 from generator.loader import Blueprints
@@ -317,30 +315,8 @@ def test_validate_rejects_a_misspelt_field(blueprints: Blueprints, tmp_path: Pat
     assert typo in report.findings[0].message
 
 
-def reconciled_facts(bp: Blueprints) -> policy_facts.PlatformFacts:
-    """The repo's facts with each tenant's Kubero namespace added: what generator/naming.py must list once
-    the lead moves ``kubero.app_namespace`` there (today it gives kubero apps ``<tenant>-<app>``)."""
-    facts = policy_facts.from_repo(REPO)
-    namespaces = dict(facts.tenant_namespaces)
-    for (env, tenant), own in facts.tenant_namespaces.items():
-        if kubero.kubero_apps(bp.tenants[tenant]):
-            namespaces[(env, tenant)] = own | {kubero.app_namespace(tenant, env)}
-    return dataclasses.replace(facts, tenant_namespaces=namespaces)
-
-
-# Kubero reads pipelines from its own namespace only: a platform-owned object of a tenant outside the tenant's
-# namespaces by design, like the tenant's Argo CD Application (which tenant-namespace already exempts).
-PIPELINES_IN_KUBERO = Exemption(
-    rule="tenant-namespace", match=Selector(kind="KuberoPipeline", namespace="kubero"),
-    reason="Kubero lists pipelines only in its own namespace; platform-owned (system/tenancy)",
-    expires=datetime.date(2099, 12, 31))
-
-
 def test_policy_reports_nothing(blueprints: Blueprints, tmp_path: Path) -> None:
     tree = write_tree(every_object(blueprints), tmp_path)
     objects, files = manifests.load([tree])
-    report = policy.run(objects, facts=reconciled_facts(blueprints), today=TODAY, files=files,
-                        exemptions=Exemptions("policy.yaml", ((PIPELINES_IN_KUBERO, 1),)))
-    assert report.findings == ()
-    assert sorted(f.name for f, _ in report.suppressed) == ["acme", "acme", "acme", "globex", "globex", "globex"]
-    assert {f.kind for f, _ in report.suppressed} == {"KuberoPipeline"}
+    report = policy.run(objects, facts=policy_facts.from_repo(REPO), today=TODAY, files=files)
+    assert report.findings == () and report.suppressed == ()  # pipelines in kubero: platform-owned, exempt by rule

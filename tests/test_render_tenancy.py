@@ -29,9 +29,10 @@ def _by_kind(objects: list[Obj], kind: str) -> list[Obj]:
 
 def test_namespaces_per_app_sandbox_and_shared_data() -> None:
     local = {o["metadata"]["name"] for o in _by_kind(_objects("acme", "local"), "Namespace")}
-    assert local == {"acme-shop", "acme-storefront", "acme-sbx-alice", "acme-sbx-bob", "acme-data"}  # shared mode
+    # storefront runs on Kubero, in <tenant>-<environment>; the database is shared mode's acme-data
+    assert local == {"acme-shop", "acme-local", "acme-sbx-alice", "acme-sbx-bob", "acme-data"}
     prod = {o["metadata"]["name"] for o in _by_kind(_objects("acme", "prod"), "Namespace")}
-    assert prod == {"acme-shop", "acme-storefront", "acme-sbx-alice", "acme-sbx-bob"}  # dedicated: db in acme-shop
+    assert prod == {"acme-shop", "acme-prod", "acme-sbx-alice", "acme-sbx-bob"}  # dedicated: db in acme-shop
     globex_prod = {o["metadata"]["name"] for o in _by_kind(_objects("globex", "prod"), "Namespace")}
     assert "globex-data" in globex_prod  # core is used by two apps
 

@@ -29,11 +29,19 @@ CLUSTER_SCOPED = frozenset({
 })
 
 
+def _describes_tenant(m: Manifest) -> bool:
+    """Platform-owned objects about a tenant, which their controller reads from its own namespace only:
+    Argo CD's AppProjects and Applications (argocd), Kubero's pipelines (kubero). They carry the tenant
+    label for ownership, not for placement."""
+    return m.api_version.startswith(ARGOCD_GROUP) or (
+        m.kind == "KuberoPipeline" and m.api_version.startswith("application.kubero.dev/"))
+
+
 @rule("tenant-namespace", "error", "Tenant objects must stay inside their tenant's namespaces",
       "Move the object to one of the tenant's namespaces (or fix its platformctl.dev/tenant label).")
 def tenant_namespace(m: Manifest, ctx: Context) -> Iterator[Hit]:
     tenant = ctx.tenant_of(m)
-    if not tenant or m.api_version.startswith(ARGOCD_GROUP):
+    if not tenant or _describes_tenant(m):
         return
     own = ctx.namespaces_of(m.env, tenant)
     if m.kind == "Namespace":

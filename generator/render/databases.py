@@ -90,7 +90,7 @@ class ClusterPlan:
 
 def client_namespaces(tenant: str, placement: DatabasePlacement) -> list[str]:
     """The namespaces of the apps that list ``placement``'s database, sorted, each once."""
-    return sorted({naming.app_namespace(tenant, app) for app in placement.apps})
+    return list(placement.clients)
 
 
 def clusters(tenant: Tenant, env: Environment) -> list[ClusterPlan]:

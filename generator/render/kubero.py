@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator import naming
 from generator.model import Environment, Platform, Tenant
 from generator.model.image import parse_image
 from generator.model.tenant import App
@@ -53,8 +54,8 @@ def phase_name(env: Environment) -> str:
 
 def app_namespace(pipeline: str, phase: str) -> str:
     """Where Kubero keeps the apps of a pipeline's phase: ``<pipeline>-<phase>`` (its server and its
-    pipeline chart both build the name this way)."""
-    return f"{pipeline}-{phase}"
+    pipeline chart both build the name this way; naming.kubero_namespace is the one definition)."""
+    return naming.kubero_namespace(pipeline, phase)
 
 
 def kubero_apps(tenant: Tenant) -> list[App]:
@@ -166,7 +167,7 @@ def kubero_app(platform: Platform, env: Environment, tenant: Tenant, app: App) -
         "vulnerabilityscan": {"enabled": False},
         "cronjobs": [], "addons": [], "extraVolumes": [],
     }
-    return make(API_VERSION, "KuberoApp", app.name, namespace=app_namespace(pipeline, phase),
+    return make(API_VERSION, "KuberoApp", app.name, namespace=naming.kubero_namespace(pipeline, phase),
                 labels=labels(env.name, tenant=tenant.name, component=COMPONENT), spec=spec)
 
 

@@ -24,11 +24,25 @@ PLURALS = {"Namespace": "namespaces", "ConfigMap": "configmaps", "Secret": "secr
            "CronJob": "cronjobs", "Ingress": "ingresses"}
 
 
-def url(obj: dict[str, Any]) -> str:
+_DISCOVERED: dict[str, str] = {}  # kind -> plural, from the server, for kinds the table lacks
+
+
+def _plural(kind: str, api: client.ApiClient | None) -> str:
+    if kind in PLURALS:
+        return PLURALS[kind]
+    if kind not in _DISCOVERED and api is not None:
+        from checks.drift.discovery import discover
+        from checks.drift.kubeapi import Requester
+
+        _DISCOVERED.update({t.kind: t.plural for t in discover(Requester(api)).types})
+    return _DISCOVERED[kind]
+
+
+def url(obj: dict[str, Any], api: client.ApiClient | None = None) -> str:
     api_version, meta = obj["apiVersion"], obj["metadata"]
     root = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
     namespace = f"/namespaces/{meta['namespace']}" if meta.get("namespace") else ""
-    return f"{root}{namespace}/{PLURALS[obj['kind']]}/{meta['name']}"
+    return f"{root}{namespace}/{_plural(obj['kind'], api)}/{meta['name']}"
 
 
 def _call(api: client.ApiClient, method: str, path: str, *, manager: str | None = None, body: Any = None,
@@ -50,28 +64,28 @@ def _call(api: client.ApiClient, method: str, path: str, *, manager: str | None 
 
 def apply(api: client.ApiClient, obj: dict[str, Any], manager: str, *, dry_run: bool = False) -> dict[str, Any]:
     """Server-side apply of ``obj`` by ``manager`` (conflicts forced, as controllers do); the stored object."""
-    return _call(api, "PATCH", url(obj), manager=manager, body=obj, content_type="application/apply-patch+yaml",
+    return _call(api, "PATCH", url(obj, api), manager=manager, body=obj, content_type="application/apply-patch+yaml",
                  dry_run=dry_run)
 
 
 def create(api: client.ApiClient, obj: dict[str, Any], manager: str) -> dict[str, Any]:
     """A plain create (POST) by ``manager``: an Update entry that owns what it sent and the server's defaults."""
-    return _call(api, "POST", url(obj).rpartition("/")[0], manager=manager, body=obj)
+    return _call(api, "POST", url(obj, api).rpartition("/")[0], manager=manager, body=obj)
 
 
 def update(api: client.ApiClient, obj: dict[str, Any], patch: dict[str, Any], manager: str) -> dict[str, Any]:
     """A strategic merge patch by ``manager`` (an Update in managedFields, as kubectl edit/patch write)."""
-    return _call(api, "PATCH", url(obj), manager=manager, body=patch,
+    return _call(api, "PATCH", url(obj, api), manager=manager, body=patch,
                  content_type="application/strategic-merge-patch+json")
 
 
 def get(api: client.ApiClient, obj: dict[str, Any]) -> dict[str, Any]:
-    return _call(api, "GET", url(obj))
+    return _call(api, "GET", url(obj, api))
 
 
 def delete(api: client.ApiClient, obj: dict[str, Any]) -> None:
     try:
-        _call(api, "DELETE", url(obj))
+        _call(api, "DELETE", url(obj, api))
     except ApiException as exc:
         if exc.status != 404:
             raise
