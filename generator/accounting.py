@@ -3,8 +3,9 @@
 One table for the loader (a tenant whose workloads cannot fit its quota is a load error, not a stuck
 rollout), the tenancy renderer (each namespace's ResourceQuota is its need plus an even share of the
 rest) and the workload renderers (the platform's own containers request exactly what is counted here).
-Apps count at their most replicas (``autoscale.max`` when set), database instances and poolers at their
-instance counts, sandboxes with their proxy sidecar (and only their volume where sandboxes are off).
+Apps count at their most replicas (``autoscale.max`` when set), database instances (with barman-cloud's sidecar
+when backed up) and poolers at their instance counts, sandboxes with their proxy sidecar (and only their
+volume where sandboxes are off).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Requests:
 DATABASE_INSTANCE = Requests(cpu="250m", memory="512Mi")  # each PostgreSQL instance (Cluster spec.resources)
 POOLER_INSTANCE = Requests(cpu="100m", memory="128Mi")  # each PgBouncer instance of a Pooler
 SANDBOX_PROXY = Requests(cpu="50m", memory="64Mi")  # the oauth2-proxy sidecar of every sandbox
+BACKUP_SIDECAR = Requests(cpu="100m", memory="256Mi")  # barman-cloud's sidecar, per instance of a backed-up Cluster
 
 RESOURCES = ("cpu", "memory", "storage", "pods")
 
@@ -64,15 +66,18 @@ def namespace_usage(tenant: Tenant, env: Environment) -> dict[str, Usage]:
         _add(found, naming.workload_namespace(tenant.name, app, env.name),
              _pods(most, resources.cpu if resources else None, resources.memory if resources else None))
     placements = naming.database_placements(tenant, env)
-    clusters: dict[tuple[str, str], tuple[int, Decimal, int]] = {}  # (ns, cluster) -> instances, storage, poolers
+    # (ns, cluster) -> instances, storage, poolers, backed up
+    clusters: dict[tuple[str, str], tuple[int, Decimal, int, bool]] = {}
     for db in tenant.spec.databases:
         place = placements[db.name]
-        instances, storage, poolers = clusters.get((place.namespace, place.cluster), (0, Decimal(0), 0))
+        instances, storage, poolers, backed = clusters.get((place.namespace, place.cluster), (0, Decimal(0), 0, False))
         clusters[(place.namespace, place.cluster)] = (
             max(instances, db.instances or 1), storage + quantity_value(db.storage or "0"),
-            poolers + ((db.pooler.instances or 1) if db.pooler else 0))
-    for (ns, _), (instances, storage, poolers) in sorted(clusters.items()):
-        _add(found, ns, _pods(instances, DATABASE_INSTANCE.cpu, DATABASE_INSTANCE.memory)
+            poolers + ((db.pooler.instances or 1) if db.pooler else 0), backed or db.backup is not None)
+    for (ns, _), (instances, storage, poolers, backed) in sorted(clusters.items()):
+        sidecar = Usage(quantity_value(BACKUP_SIDECAR.cpu) * instances,
+                        quantity_value(BACKUP_SIDECAR.memory) * instances) if backed else Usage()
+        _add(found, ns, _pods(instances, DATABASE_INSTANCE.cpu, DATABASE_INSTANCE.memory) + sidecar
              + Usage(storage=storage * instances)
              + _pods(poolers, POOLER_INSTANCE.cpu, POOLER_INSTANCE.memory))
     running = env.spec.sandboxes.enabled

@@ -54,15 +54,29 @@ def test_namespace_carries_restricted_pod_security_and_ownership_labels() -> Non
 def test_every_namespace_gets_the_full_set_of_guardrails() -> None:
     objects = _objects("globex", "local")
     namespaces = [o["metadata"]["name"] for o in _by_kind(objects, "Namespace")]
+    base = {
+        ("ResourceQuota", "tenant-quota"), ("LimitRange", "tenant-limits"),
+        ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "allow-dns"),
+        ("NetworkPolicy", "allow-same-namespace"), ("NetworkPolicy", "allow-ingress-controller"),
+        ("NetworkPolicy", "allow-monitoring"),
+    }
     for ns in namespaces:
         inside = {(o["kind"], o["metadata"]["name"]) for o in objects if o["metadata"].get("namespace") == ns}
-        assert inside == {
-            ("ResourceQuota", "tenant-quota"), ("LimitRange", "tenant-limits"),
-            ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "allow-dns"),
-            ("NetworkPolicy", "allow-same-namespace"), ("NetworkPolicy", "allow-ingress-controller"),
-            ("NetworkPolicy", "allow-monitoring"),
-            ("RoleBinding", "tenant-owners"), ("RoleBinding", "tenant-members"),
-        }
+        access = {("RoleBinding", "sandbox-user")} if "-sbx-" in ns else \
+            {("RoleBinding", "tenant-owners"), ("RoleBinding", "tenant-members")}
+        assert inside == base | access, ns
+
+
+def test_a_sandbox_is_bound_to_its_user_only() -> None:
+    """Teammates, owners included, get nothing in someone's sandbox: no exec, no reading its Secrets."""
+    objects = _objects("acme", "staging")
+    bindings = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in _by_kind(objects, "RoleBinding")}
+    alice = bindings[("acme-sbx-alice", "sandbox-user")]
+    user = {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "oidc:alice@acme.io"}
+    assert alice["subjects"] == [user]
+    assert alice["roleRef"]["name"] == "edit"
+    assert [name for ns, name in bindings if ns == "acme-sbx-bob"] == ["sandbox-user"]
+    assert {name for ns, name in bindings if ns == "acme-shop"} == {"tenant-owners", "tenant-members"}
 
 
 @pytest.mark.parametrize(("tenant", "env"), [("acme", "local"), ("acme", "staging"), ("acme", "prod"),
@@ -127,7 +141,7 @@ def test_network_policies_deny_by_default_and_allow_only_the_basics() -> None:
 
 def test_role_bindings_map_sso_groups_to_admin_and_edit() -> None:
     bindings = {o["metadata"]["name"]: o for o in _by_kind(_objects("acme", "local"), "RoleBinding")
-                if o["metadata"]["namespace"] == "acme-sbx-bob"}
+                if o["metadata"]["namespace"] == "acme-shop"}
     owners, members = bindings["tenant-owners"], bindings["tenant-members"]
     assert owners["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"}
     assert members["roleRef"]["name"] == "edit"

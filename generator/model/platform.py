@@ -62,6 +62,9 @@ class Sso(Strict):
         default="oidc:", description="kube-apiserver --oidc-groups-prefix; RoleBinding subjects carry it"
     )
     admin_group: str = Field(default="platform-admins", description="Casdoor group of the platform admins")
+    username_prefix: str = Field(
+        default="oidc:", description="kube-apiserver --oidc-username-prefix (usernames are the e-mail claim)"
+    )
 
 
 class Postgres(Strict):

@@ -62,7 +62,7 @@ API_SERVER_URL = "https://kubernetes.default.svc"
 ROOT_CA = {"type": "ConfigMap", "name": "kube-root-ca.crt", "key": "ca.crt"}  # in every namespace
 REFRESH = "1h"
 # The barman-cloud sidecar in every instance pod when backing up: bounded like every other container.
-BACKUP_SIDECAR = accounting.Requests(cpu="100m", memory="256Mi")
+BACKUP_SIDECAR = accounting.BACKUP_SIDECAR
 S3_KEYS = ("ACCESS_KEY_ID", "ACCESS_SECRET_KEY")  # properties of the environment's object-store credentials
 COPIED_KEYS = ("username", "password")  # read from the database's Secret; the rest is known here
 _DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}

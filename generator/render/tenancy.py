@@ -132,6 +132,16 @@ def _role_bindings(platform: Platform, tenant: str, ns: str, lab: dict[str, str]
     return result
 
 
+def _sandbox_binding(platform: Platform, user: str, ns: str, lab: dict[str, str]) -> Obj:
+    """A sandbox is its user's alone: no tenant group is bound there, so teammates (owners included) can
+    neither exec into it nor read its Secrets (Gitea token, OIDC client and cookie secrets)."""
+    subject = {"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
+               "name": platform.spec.sso.username_prefix + user}
+    return make("rbac.authorization.k8s.io/v1", "RoleBinding", "sandbox-user", namespace=ns, labels=lab,
+                roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+                subjects=[subject])
+
+
 def render(platform: Platform, env: Environment, tenant: Tenant) -> list[Obj]:
     """Every guardrail object of one (effective) tenant in one environment."""
     namespaces = naming.tenant_namespaces(tenant, env)
@@ -140,11 +150,15 @@ def render(platform: Platform, env: Environment, tenant: Tenant) -> list[Obj]:
     shares = _quotas(tenant, env)
     monitoring = platform.namespace_of("monitoring", "monitoring")
     lab = labels(env.name, tenant=tenant.name, component=COMPONENT)
+    sandbox_users = {naming.sandbox_namespace(tenant.name, s.user): s.user for s in tenant.spec.sandboxes}
     objects: list[Obj] = []
     for ns, role in namespaces.items():
         objects.append(_namespace(platform, env, tenant.name, ns, role))
         objects.append(_resource_quota(ns, lab, shares[ns]))
         objects.append(_limit_range(ns, lab, shares[ns]))
         objects += _network_policies(ns, lab, env, monitoring)
-        objects += _role_bindings(platform, tenant.name, ns, lab)
+        if ns in sandbox_users:
+            objects.append(_sandbox_binding(platform, sandbox_users[ns], ns, lab))
+        else:
+            objects += _role_bindings(platform, tenant.name, ns, lab)
     return objects
