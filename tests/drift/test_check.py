@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from checks.cluster import kubeconfig
+from checks.cluster.lifecycle import down, up
 from checks.cluster.state import State
 from checks.drift import check
 from checks.drift.desired import Desired, load_env
@@ -207,3 +209,25 @@ def test_platform_ignore_rules_silence_exactly_their_fields(applied: client.ApiC
     assert result.returncode == 1, result.stderr
     found = {(f["object"]["kind"], tuple(d["path"] for d in f["diffs"])) for f in json.loads(result.stdout)["findings"]}
     assert found == {("Namespace", ('metadata.labels["pod-security.kubernetes.io/enforce"]',))}
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_every_environment_applies_cleanly_and_has_no_drift(env: str, cluster_binaries: None,
+                                                            tmp_path: Path) -> None:
+    """The whole rendered environment (workloads included) is accepted by a real API server as it is, and then
+    shows no drift. Each environment is its own cluster: a control plane of its own (volumeClaimTemplates, for
+    one, are immutable, and differ between environments by storage class)."""
+    state = up(tmp_path / "cluster").state
+    admin = kubeconfig.api_client(Path(state.admin_kubeconfig))
+    readonly = kubeconfig.api_client(Path(state.readonly_kubeconfig))
+    try:
+        desired = load_env(REPO, env)
+        for d in sorted(desired, key=lambda d: d.ref.kind != "Namespace"):
+            apply(admin, d.obj, MANAGER)
+        report = check.run(REPO, env, readonly)
+        assert report.findings == ()
+        assert report.checked == len(desired)
+    finally:
+        admin.close()
+        readonly.close()
+        down(tmp_path / "cluster")
