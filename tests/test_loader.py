@@ -1098,7 +1098,7 @@ def _edit(repo: Path, relative: str, old: str, new: str) -> None:
 def test_a_trailing_newline_does_not_sneak_into_a_name(repo: Path) -> None:
     _edit(repo, "blueprints/tenants/acme.yaml", "    - name: storefront\n", '    - name: "storefront\\n"\n')
     problem = only(repo)
-    assert where(problem) == "blueprints/tenants/acme.yaml:23:13: spec.apps.1.name"
+    assert where(problem) == "blueprints/tenants/acme.yaml:24:13: spec.apps.1.name"
     assert "is not a DNS label" in problem.message
 
 

@@ -188,10 +188,16 @@ def test_image_port_and_probes_on_the_named_port() -> None:
     container = _container(_objects("acme", "prod"), "shop")
     assert container["image"] == "registry.example.com/acme/shop:1.4.2"
     assert container["ports"][0] == {"name": "http", "containerPort": 8080, "protocol": "TCP"}
+    # shop names its own HTTP checks; tps-reports takes the default: the port accepts connections
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["livenessProbe"]["initialDelaySeconds"] == 10
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    assert container["readinessProbe"]["initialDelaySeconds"] == 5
+    assert "tcpSocket" not in container["livenessProbe"]
+    default = _container(_objects("initech", "staging"), "tps-reports")
     for probe in ("livenessProbe", "readinessProbe"):
-        assert container[probe]["tcpSocket"] == {"port": "http"}
-    assert _container(_objects("initech", "staging"), "tps-reports")["ports"] == [
-        {"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+        assert default[probe]["tcpSocket"] == {"port": "http"}
+    assert default["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
 
 
 # --- environment variables and databases -------------------------------------------------------------------

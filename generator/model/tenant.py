@@ -79,6 +79,18 @@ class Metrics(Strict):
     path: str = Field(default="/metrics", pattern=r"^/")
 
 
+class Probe(Strict):
+    """An HTTP check on the app's port; without one the renderer checks that the port accepts connections."""
+
+    path: str = Field(pattern=r"^/", description="HTTP path answering 2xx/3xx when healthy")
+    initial_delay_seconds: int = Field(default=10, ge=0, le=600)
+
+
+class Probes(Strict):
+    liveness: Probe | None = None
+    readiness: Probe | None = None
+
+
 class App(Strict):
     name: Annotated[str, dns_label(APP_NAME_MAX)]
     runtime: Literal["deployment", "kubero"] = "deployment"
@@ -92,6 +104,7 @@ class App(Strict):
     databases: list[str] = Field(default_factory=list)
     ingress: AppIngress | None = None
     metrics: Metrics | None = None
+    probes: Probes | None = Field(default=None, description="override the default TCP probes on the port")
 
 
 class Backup(Strict):

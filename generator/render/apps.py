@@ -146,13 +146,25 @@ CONTAINER_SECURITY: dict[str, Any] = {
 POD_SECURITY: dict[str, Any] = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
+def probes(app: App) -> dict[str, Any]:
+    """The default TCP probes, each replaced by an HTTP check where the blueprint names a path."""
+    result = copy.deepcopy(PROBES)
+    chosen = app.probes
+    for key, probe in (("livenessProbe", chosen and chosen.liveness), ("readinessProbe", chosen and chosen.readiness)):
+        if probe:
+            result[key].pop("tcpSocket")
+            result[key]["httpGet"] = {"path": probe.path, "port": HTTP}
+            result[key]["initialDelaySeconds"] = probe.initial_delay_seconds
+    return result
+
+
 def _container(tenant: Tenant, env: Environment, app: App) -> dict[str, Any]:
     container: dict[str, Any] = {"name": app.name, "image": app.image, "ports": _container_ports(app)}
     variables = container_env(tenant, env, app)
     if variables:
         container["env"] = variables
     container["resources"] = resources(app)
-    container.update(copy.deepcopy(PROBES))
+    container.update(probes(app))
     container["securityContext"] = copy.deepcopy(CONTAINER_SECURITY)
     container["volumeMounts"] = [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
     return container
