@@ -6,6 +6,7 @@ file, line and field.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 from collections.abc import Callable
@@ -140,6 +141,8 @@ IntString = Annotated[str, BeforeValidator(_str_from_int, json_schema_input_type
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+@functools.lru_cache(maxsize=65536)
 def quantity_value(text: str) -> Decimal:
-    """The numeric value of a quantity that already passed validation."""
+    """The numeric value of a quantity that already passed validation (memoized: blueprints repeat a few
+    quantities thousands of times, and quota accounting reads each per environment)."""
     return parse_quantity(text)
