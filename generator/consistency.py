@@ -153,6 +153,11 @@ def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: di
         if app.autoscale is not None and app.autoscale.min > app.autoscale.max:
             yield _at(doc, (*base, "autoscale", "min"),
                       f"autoscale min {app.autoscale.min} is greater than max {app.autoscale.max}")
+        if app.runtime == "deployment":
+            taken = naming.database_variables(app)
+            for name in sorted(set(app.env) & taken.keys()):
+                yield _at(doc, (*base, "env", name), f"{name} is set from database {taken[name]!r}'s Secret: "
+                          "choose another name (the credentials never come from the blueprint)", key=True)
         for j, ref in enumerate(app.databases):
             if ref not in databases:
                 known = ", ".join(sorted(databases)) or "none declared"

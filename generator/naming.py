@@ -141,3 +141,32 @@ def database_placements(tenant: Tenant, env: Environment) -> dict[str, DatabaseP
         clients = tuple(sorted({workload_namespace(tenant.name, by_name[a], env.name) for a in apps}))
         placements[db.name] = DatabasePlacement(db.name, cluster, namespace, shared, apps, clients)
     return placements
+
+
+# Environment variables an app gets per database it lists, and the Secret key each reads.
+DATABASE_VARS = (
+    ("DATABASE_URL", "uri"),
+    ("PGHOST", "host"),
+    ("PGPORT", "port"),
+    ("PGDATABASE", "dbname"),
+    ("PGUSER", "username"),
+    ("PGPASSWORD", "password"),
+)
+
+
+def database_prefix(position: int, database: str) -> str:
+    """The first database an app lists gets the plain names libpq and most frameworks read
+    (DATABASE_URL, PGHOST, ...); every further one ``<DATABASE>_``-prefixed, so names never clash.
+
+    Database names are DNS labels, so upper-casing and '-' -> '_' is unique; a leading digit gets a '_'
+    (environment variable names must not start with one).
+    """
+    if position == 0:
+        return ""
+    name = database.upper().replace("-", "_")
+    return f"_{name}_" if name[0].isdigit() else f"{name}_"
+
+
+def database_variables(app: App) -> dict[str, str]:
+    """Every database variable name of ``app`` -> the database it belongs to (runtime deployment only)."""
+    return {database_prefix(i, db) + var: db for i, db in enumerate(app.databases) for var, _ in DATABASE_VARS}

@@ -1187,3 +1187,11 @@ def test_sandboxes_need_the_platform_images(repo: Path) -> None:
     write(repo, "blueprints/platform.yaml", text[:text.index("  sandboxes:\n")])
     found = {(p.path, p.field) for p in problems(repo)}
     assert found == {(f"blueprints/tenants/{t}.yaml", "spec.sandboxes") for t in ("acme", "globex", "initech")}
+
+
+def test_an_env_var_named_like_a_database_variable_is_a_load_error(repo: Path) -> None:
+    """shop lists shopdb, so DATABASE_URL and PG* come from its Secret; the blueprint may not set them."""
+    _edit(repo, "blueprints/tenants/acme.yaml", "env: {LOG_LEVEL: info}", "env: {LOG_LEVEL: info, PGPASSWORD: x}")
+    problem = only(repo)
+    assert where(problem) == "blueprints/tenants/acme.yaml:19:30: spec.apps.0.env.PGPASSWORD"
+    assert "set from database 'shopdb'" in problem.message

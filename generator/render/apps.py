@@ -17,6 +17,7 @@ from generator import naming
 from generator.model import Environment, Platform, Tenant
 from generator.model.environment import AppDefaults
 from generator.model.tenant import App
+from generator.naming import DATABASE_VARS, database_prefix
 from generator.render.meta import Obj, Rendered, labels, make
 
 COMPONENT = "apps"
@@ -45,14 +46,6 @@ PROBES: dict[str, dict[str, Any]] = {
 
 # Environment variable -> key of CloudNativePG's app Secret (pkg/specs/secrets.go: CreateSecret writes
 # username, user, password, dbname, host, port, pgpass, uri, jdbc-uri, fqdn-uri, fqdn-jdbc-uri).
-DATABASE_VARS = (
-    ("DATABASE_URL", "uri"),
-    ("PGHOST", "host"),
-    ("PGPORT", "port"),
-    ("PGDATABASE", "dbname"),
-    ("PGUSER", "username"),
-    ("PGPASSWORD", "password"),
-)
 
 
 def deployment_apps(tenant: Tenant) -> list[App]:
@@ -68,19 +61,6 @@ def host(env: Environment, app: App) -> str | None:
 def selector(app: App) -> dict[str, str]:
     """What Deployment, Service, PDB and ServiceMonitor select on: one app per namespace, so its name."""
     return {NAME_LABEL: app.name}
-
-
-def database_prefix(position: int, database: str) -> str:
-    """The first database an app lists gets the plain names libpq and most frameworks read
-    (DATABASE_URL, PGHOST, ...); every further one ``<DATABASE>_``-prefixed, so names never clash.
-
-    Database names are DNS labels, so upper-casing and '-' -> '_' is unique; a leading digit gets a '_'
-    (environment variable names must not start with one).
-    """
-    if position == 0:
-        return ""
-    name = database.upper().replace("-", "_")
-    return f"_{name}_" if name[0].isdigit() else f"{name}_"
 
 
 def _secret_ref(name: str, secret: str, key: str) -> dict[str, Any]:
