@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,12 +68,33 @@ class Context:
             self._memo[key] = known
         return self._memo[key]
 
+    def _by_label(self, env: str) -> dict[tuple[str, Any], set[str]]:
+        """(label, value) -> the namespaces of ``env`` carrying it."""
+        key = ("by-label", env)
+        if key not in self._memo:
+            index: dict[tuple[str, Any], set[str]] = {}
+            for ns, labels in self.env_namespaces(env).items():
+                for pair in labels.items():
+                    if isinstance(pair[1], (str, int, float, bool)):
+                        index.setdefault(pair, set()).add(ns)
+            self._memo[key] = index
+        return self._memo[key]
+
     def select_namespaces(self, env: str, selector: dict[str, Any]) -> frozenset[str]:
-        """The namespaces of ``env`` a namespaceSelector picks; memoized, since policies repeat selectors."""
+        """The namespaces of ``env`` a namespaceSelector picks; memoized, since policies repeat selectors.
+
+        With matchLabels, only the namespaces carrying all those labels are tried (a label index): every
+        database policy names its own namespace, so scanning all namespaces per selector was quadratic.
+        """
         key = ("select", env, repr(selector))
         if key not in self._memo:
-            self._memo[key] = frozenset(ns for ns, labels in self.env_namespaces(env).items()
-                                        if matches(selector, labels))
+            known = self.env_namespaces(env)
+            wanted = as_dict(selector.get("matchLabels"))
+            candidates: Iterable[str] = known
+            if wanted and all(isinstance(v, (str, int, float, bool)) for v in wanted.values()):
+                index = self._by_label(env)
+                candidates = set.intersection(*(index.get(pair, set()) for pair in wanted.items()))
+            self._memo[key] = frozenset(ns for ns in candidates if matches(selector, known[ns]))
         return self._memo[key]
 
 

@@ -3,9 +3,11 @@
 Parsing is most of the work (LibYAML composing nodes, then building dicts), and pickling tens of
 thousands of parsed objects back into one process would cost half as much again. So each worker keeps
 its shard for the whole run: it parses and indexes it, sends the small ``Index``, receives the merged
-``Context`` and sends back only findings. Meanwhile the parent loads the blueprints (``PlatformFacts``),
-which would otherwise be a second serial step. Shards are contiguous runs of files and are merged in
-order, so the Report is the same for any number of workers (and byte-identical to the one-process path).
+``Context`` and sends back only findings. Shards interleave the files (every count-th one), so heavy and
+light directories (workloads, guardrails) spread evenly. Meanwhile the parent loads the blueprints
+(``PlatformFacts``), which would otherwise be a second serial step. Findings are sorted and the merged
+indexes are sets and lookups, so the Report is the same for any number of workers (and byte-identical to
+the one-process path).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def check(paths: Iterable[Path], *, today: datetime.date, relative_to: Path | No
     count = shards if shards is not None else (workers() if len(files) >= PARALLEL_FROM else 1)
     if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _in_process(files, facts, exemptions, today)
-    parts = [files[i * len(files) // count:(i + 1) * len(files) // count] for i in range(count)]
+    parts = [files[i::count] for i in range(count)]  # interleaved: every shard gets each directory's mix
     return _in_workers(parts, len(files), facts, exemptions, today)
 
 
