@@ -125,7 +125,6 @@ def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: di
     if tenant.name in RESERVED_TENANTS:
         yield _at(doc, ("metadata", "name"), f"tenant name {tenant.name!r} is reserved (Argo CD project names)")
     yield from _quota_shares(tenant, doc, environments)
-    yield from _quota_fits(tenant, doc, platform, environments)
     yield from _duplicates(doc, ("spec", "apps"), (a.name for a in spec.apps), "app", "name")
     yield from _duplicates(doc, ("spec", "databases"), (d.name for d in spec.databases), "database", "name")
     yield from _duplicates(doc, ("spec", "sandboxes"), (s.user for s in spec.sandboxes), "sandbox user", "user")
@@ -221,12 +220,18 @@ def check(
     platform_doc: SourceDoc,
     environments: dict[str, Located],
     tenants: dict[str, Located],
+    *,
+    accounting: bool = True,
 ) -> list[Problem]:
+    """Every cross-field problem. ``accounting=False`` skips the quota fit (the one check that sizes
+    workloads per environment): readers that only need names, like the policy engine's facts."""
     problems = list(_platform(platform, platform_doc))
     for env, doc in environments.values():
         problems += _environment(env, doc, platform)
     for tenant, doc in tenants.values():
         problems += _tenant(tenant, doc, platform, environments)
+        if accounting:
+            problems += _quota_fits(tenant, doc, platform, environments)
     problems += _collisions(platform, tenants, environments)
     problems += _ingress_hosts(tenants)
     return problems

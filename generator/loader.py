@@ -212,7 +212,7 @@ def _duplicate(doc: SourceDoc, what: str, other: SourceDoc) -> Problem:
     return Problem(doc.path, pos.line, pos.column, "metadata.name", f"duplicate {what} {name!r} (also in {other.path})")
 
 
-def load(root: Path) -> Blueprints:
+def load(root: Path, *, accounting: bool = True) -> Blueprints:
     """Load and check the platform repo at ``root``; raise BlueprintError listing every problem."""
     root = root.resolve()
     problems: list[Problem] = []
@@ -251,7 +251,7 @@ def load(root: Path) -> Blueprints:
         tenants[tenant.name] = (tenant, doc)
 
     if platform is not None:
-        problems += consistency.check(platform, platform_doc, environments, tenants)
+        problems += consistency.check(platform, platform_doc, environments, tenants, accounting=accounting)
     if problems:
         raise BlueprintError(problems)
     return Blueprints(

@@ -1189,6 +1189,12 @@ def test_sandboxes_need_the_platform_images(repo: Path) -> None:
     assert found == {(f"blueprints/tenants/{t}.yaml", "spec.sandboxes") for t in ("acme", "globex", "initech")}
 
 
+def test_readers_of_names_only_may_skip_the_quota_fit(repo: Path) -> None:
+    _edit(repo, "blueprints/tenants/acme.yaml", 'quota: {cpu: "8",', 'quota: {cpu: "5",')
+    assert [p.field for p in problems(repo)] == ["spec.quota.cpu"]
+    assert load(repo, accounting=False).tenants["acme"].spec.quota.cpu == "5"  # the policy engine's facts
+
+
 def test_an_env_var_named_like_a_database_variable_is_a_load_error(repo: Path) -> None:
     """shop lists shopdb, so DATABASE_URL and PG* come from its Secret; the blueprint may not set them."""
     _edit(repo, "blueprints/tenants/acme.yaml", "env: {LOG_LEVEL: info}", "env: {LOG_LEVEL: info, PGPASSWORD: x}")
