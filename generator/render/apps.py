@@ -19,11 +19,11 @@ from generator.model.environment import AppDefaults
 from generator.model.tenant import App
 from generator.naming import DATABASE_VARS, database_prefix
 from generator.render.meta import Obj, Rendered, labels, make
+from generator.render.workload import restricted_container, secret_env, tls_ingress
 
 COMPONENT = "apps"
 RUNTIME = "deployment"
 NAME_LABEL = "app.kubernetes.io/name"
-ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 
 HTTP = "http"  # container and Service port name of the app's own port
 METRICS = "metrics"  # ... of its metrics port, when that is a port of its own
@@ -63,10 +63,6 @@ def selector(app: App) -> dict[str, str]:
     return {NAME_LABEL: app.name}
 
 
-def _secret_ref(name: str, secret: str, key: str) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-
-
 def database_env(tenant: Tenant, env: Environment, app: App) -> list[dict[str, Any]]:
     """DATABASE_URL and PG* of every database the app lists, by reference: no credential is ever in git."""
     placements = naming.database_placements(tenant, env)
@@ -76,7 +72,7 @@ def database_env(tenant: Tenant, env: Environment, app: App) -> list[dict[str, A
     for position, db in enumerate(refs):
         secret = placements[db].secret_for(namespace)
         prefix = database_prefix(position, db)
-        result += [_secret_ref(prefix + var, secret, key) for var, key in DATABASE_VARS]
+        result += [secret_env(prefix + var, secret, key) for var, key in DATABASE_VARS]
     return result
 
 
@@ -116,13 +112,6 @@ def _container_ports(app: App) -> list[dict[str, Any]]:
     return ports
 
 
-CONTAINER_SECURITY: dict[str, Any] = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "readOnlyRootFilesystem": True,
-    "runAsNonRoot": True,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 POD_SECURITY: dict[str, Any] = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
@@ -145,7 +134,7 @@ def _container(tenant: Tenant, env: Environment, app: App) -> dict[str, Any]:
         container["env"] = variables
     container["resources"] = resources(app)
     container.update(probes(app))
-    container["securityContext"] = copy.deepcopy(CONTAINER_SECURITY)
+    container["securityContext"] = restricted_container()
     container["volumeMounts"] = [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
     return container
 
@@ -189,17 +178,8 @@ def _service(app: App, ns: str, lab: dict[str, str]) -> Obj:
 
 
 def _ingress(env: Environment, app: App, ns: str, lab: dict[str, str]) -> Obj:
-    name = host(env, app)
     backend = {"service": {"name": app.name, "port": {"name": HTTP}}}
-    return make(
-        "networking.k8s.io/v1", "Ingress", app.name, namespace=ns, labels=lab,
-        annotations={ISSUER_ANNOTATION: env.spec.ingress.tls_issuer},
-        spec={
-            "ingressClassName": env.spec.ingress.class_name,
-            "tls": [{"hosts": [name], "secretName": f"{app.name}-tls"}],
-            "rules": [{"host": name, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}],
-        },
-    )
+    return tls_ingress(env, app.name, ns, lab, host(env, app), backend)
 
 
 def _autoscaler(app: App, ns: str, lab: dict[str, str]) -> Obj:

@@ -26,6 +26,7 @@ from generator.model import Environment, Platform, Tenant
 from generator.model.image import parse_image
 from generator.model.tenant import App
 from generator.render.meta import Obj, Rendered, labels, make
+from generator.render.workload import ISSUER_ANNOTATION
 
 API_VERSION = "application.kubero.dev/v1alpha1"
 COMPONENT = "kubero"
@@ -41,7 +42,6 @@ IN_CLUSTER_CONTEXT = "inClusterContext"  # the context @kubernetes/client-node n
 BUILD_REPOSITORY_PATH = "kubero"  # Kubero's builds push to <first platform registry>/kubero/<pipeline>-<app>
 RUN_AS = 1000  # uid/gid of Kubero's runpack images; also keeps Kubero's own default (0) out
 HEALTHCHECK = {"enabled": True, "path": "/", "startupSeconds": 90, "timeoutSeconds": 3, "periodSeconds": 10}
-ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 
 
 def pipeline_name(tenant: Tenant) -> str:

@@ -37,6 +37,7 @@ from generator.model import Environment, Platform, Tenant
 from generator.model.platform import SandboxImages
 from generator.model.tenant import Sandbox
 from generator.render.meta import Obj, Rendered, labels, make
+from generator.render.workload import restricted_container, secret_env, tls_ingress
 
 COMPONENT = "sandbox"
 NAME = "sandbox"  # every object of a sandbox: its namespace already names tenant and user
@@ -66,7 +67,6 @@ CASDOOR_COMPONENT, CASDOOR_SERVICE, CASDOOR_PORT = "casdoor", "casdoor-casdoor-h
 
 OAUTH2_SECRET, GITEA_SECRET = "sandbox-oauth2-proxy", "sandbox-gitea"
 SECRET_REFRESH = "1h"
-ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 # ingress-nginx: oauth2-proxy's session cookies (ID, access and refresh token) overflow nginx's 4k header
 # buffer ("upstream sent too big header", a 502 after login); code-server is one long-lived websocket.
 INGRESS_ANNOTATIONS = {
@@ -75,13 +75,6 @@ INGRESS_ANNOTATIONS = {
     "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
 }
 
-CONTAINER_SECURITY: dict[str, Any] = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "readOnlyRootFilesystem": True,
-    "runAsNonRoot": True,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 POD_SECURITY: dict[str, Any] = {
     "runAsNonRoot": True,
     "runAsUser": USER_ID,
@@ -152,14 +145,6 @@ def _images(platform: Platform) -> SandboxImages:
     return images
 
 
-def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-
-
-def _security(**extra: Any) -> dict[str, Any]:
-    return {**copy.deepcopy(CONTAINER_SECURITY), **extra}
-
-
 def _sandbox_resources(sandbox: Sandbox) -> dict[str, Any]:
     """The blueprint's requests (effective: always set); the memory limit equals the request."""
     r = sandbox.resources
@@ -186,7 +171,7 @@ def _code_server(images: SandboxImages, sandbox: Sandbox) -> dict[str, Any]:
         # loopback only: the kubelet cannot reach it over the network, so the probes run inside
         "livenessProbe": {**copy.deepcopy(health), "periodSeconds": 30, "failureThreshold": 3},
         "readinessProbe": {**copy.deepcopy(health), "periodSeconds": 10},
-        "securityContext": _security(),
+        "securityContext": restricted_container(),
         "volumeMounts": [{"name": HOME_VOLUME, "mountPath": HOME}, {"name": TMP_VOLUME, "mountPath": "/tmp"}],
     }
 
@@ -226,14 +211,14 @@ def _oauth2_proxy(platform: Platform, env: Environment, tenant: str, sandbox: Sa
         "image": _images(platform).oauth2_proxy,
         "args": _oauth2_proxy_args(platform, env, tenant, sandbox.user),
         "env": [
-            _secret_env("OAUTH2_PROXY_CLIENT_SECRET", OAUTH2_SECRET, "client-secret"),
-            _secret_env("OAUTH2_PROXY_COOKIE_SECRET", OAUTH2_SECRET, "cookie-secret"),
+            secret_env("OAUTH2_PROXY_CLIENT_SECRET", OAUTH2_SECRET, "client-secret"),
+            secret_env("OAUTH2_PROXY_COOKIE_SECRET", OAUTH2_SECRET, "cookie-secret"),
         ],
         "ports": [{"name": PROXY_PORT_NAME, "containerPort": PROXY_PORT, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": PROXY_CPU, "memory": PROXY_MEMORY}, "limits": {"memory": PROXY_MEMORY}},
         "livenessProbe": {"httpGet": {"path": "/ping", "port": PROXY_PORT_NAME}, "periodSeconds": 20},
         "readinessProbe": {"httpGet": {"path": "/ready", "port": PROXY_PORT_NAME}, "periodSeconds": 10},
-        "securityContext": _security(runAsUser=PROXY_USER_ID, runAsGroup=PROXY_USER_ID),
+        "securityContext": restricted_container(runAsUser=PROXY_USER_ID, runAsGroup=PROXY_USER_ID),
         "volumeMounts": [{"name": EMAILS_VOLUME, "mountPath": EMAILS_DIR, "readOnly": True}],
     }
 
@@ -248,14 +233,14 @@ def _clone(platform: Platform, sandbox: Sandbox) -> dict[str, Any]:
         {"name": "GIT_TERMINAL_PROMPT", "value": "0"},  # fail, never wait for a password
     ]
     if sandbox.repos:
-        env.append(_secret_env("GITEA_TOKEN", GITEA_SECRET, "token"))
+        env.append(secret_env("GITEA_TOKEN", GITEA_SECRET, "token"))
     return {
         "name": "clone-repos",
         "image": _images(platform).git,
         "command": ["/bin/sh", "-c", CLONE_SCRIPT, "clone-repos", *sandbox.repos],
         "env": env,
         "resources": _sandbox_resources(sandbox),
-        "securityContext": _security(),
+        "securityContext": restricted_container(),
         "volumeMounts": [{"name": HOME_VOLUME, "mountPath": HOME}, {"name": TMP_VOLUME, "mountPath": "/tmp"}],
     }
 
@@ -318,17 +303,8 @@ def _service(ns: str, lab: dict[str, str]) -> Obj:
 
 
 def _ingress(env: Environment, tenant: str, sandbox: Sandbox, ns: str, lab: dict[str, str]) -> Obj:
-    name = host(env, tenant, sandbox.user)
     backend = {"service": {"name": NAME, "port": {"number": PROXY_PORT}}}
-    return make(
-        "networking.k8s.io/v1", "Ingress", NAME, namespace=ns, labels=lab,
-        annotations={ISSUER_ANNOTATION: env.spec.ingress.tls_issuer, **INGRESS_ANNOTATIONS},
-        spec={
-            "ingressClassName": env.spec.ingress.class_name,
-            "tls": [{"hosts": [name], "secretName": f"{NAME}-tls"}],
-            "rules": [{"host": name, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}],
-        },
-    )
+    return tls_ingress(env, NAME, ns, lab, host(env, tenant, sandbox.user), backend, INGRESS_ANNOTATIONS)
 
 
 def _to_namespace(name: str, *ports: int) -> dict[str, Any]:
