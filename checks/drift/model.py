@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from checks.findings import EXIT_CLEAN, EXIT_COULD_NOT_RUN, EXIT_FINDINGS
+
 Status = Literal["missing", "extra", "modified", "unknown"]
 STATUSES: tuple[Status, ...] = ("missing", "extra", "modified", "unknown")
 
-EXIT_IN_SYNC = 0
-EXIT_DRIFT = 1
-EXIT_COULD_NOT_CHECK = 2
+EXIT_IN_SYNC = EXIT_CLEAN
+EXIT_DRIFT = EXIT_FINDINGS
+EXIT_COULD_NOT_CHECK = EXIT_COULD_NOT_RUN  # one exit-code contract for every command
 
 
 @dataclass(frozen=True, order=True)

@@ -14,35 +14,22 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-PLURALS = {"Namespace": "namespaces", "ConfigMap": "configmaps", "Secret": "secrets", "Service": "services",
-           "ServiceAccount": "serviceaccounts", "Deployment": "deployments", "StatefulSet": "statefulsets",
-           "HorizontalPodAutoscaler": "horizontalpodautoscalers", "ClusterRole": "clusterroles",
-           "NetworkPolicy": "networkpolicies", "PodDisruptionBudget": "poddisruptionbudgets",
-           "ResourceQuota": "resourcequotas", "LimitRange": "limitranges", "RoleBinding": "rolebindings",
-           "PersistentVolumeClaim": "persistentvolumeclaims", "AppProject": "appprojects",
-           "Application": "applications", "Cluster": "clusters", "ServiceMonitor": "servicemonitors",
-           "CronJob": "cronjobs", "Ingress": "ingresses"}
+from checks.drift.discovery import Discovery, GroupKind, discover
+from checks.drift.kubeapi import Requester
+from checks.drift.model import ObjectRef
+
+_SERVED: dict[int, Discovery] = {}  # per ApiClient: what the server serves, asked once
 
 
-_DISCOVERED: dict[str, str] = {}  # kind -> plural, from the server, for kinds the table lacks
-
-
-def _plural(kind: str, api: client.ApiClient | None) -> str:
-    if kind in PLURALS:
-        return PLURALS[kind]
-    if kind not in _DISCOVERED and api is not None:
-        from checks.drift.discovery import discover
-        from checks.drift.kubeapi import Requester
-
-        _DISCOVERED.update({t.kind: t.plural for t in discover(Requester(api)).types})
-    return _DISCOVERED[kind]
-
-
-def url(obj: dict[str, Any], api: client.ApiClient | None = None) -> str:
-    api_version, meta = obj["apiVersion"], obj["metadata"]
-    root = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
-    namespace = f"/namespaces/{meta['namespace']}" if meta.get("namespace") else ""
-    return f"{root}{namespace}/{_plural(obj['kind'], api)}/{meta['name']}"
+def url(obj: dict[str, Any], api: client.ApiClient) -> str:
+    """The object's path, from the server's own discovery (as checks.drift.apply does): any kind, no table."""
+    served = _SERVED.get(id(api))
+    if served is None:
+        served = _SERVED[id(api)] = discover(Requester(api))
+    ref = ObjectRef.of(obj)
+    rtype = served.lookup(GroupKind(ref.group, ref.kind))
+    assert rtype is not None, f"{ref.group}/{ref.kind} is not served"
+    return rtype.object_path(ref.namespace, ref.name, str(obj["apiVersion"]).rpartition("/")[2])
 
 
 def _call(api: client.ApiClient, method: str, path: str, *, manager: str | None = None, body: Any = None,

@@ -23,7 +23,7 @@ from checks.cluster.state import State
 from checks.drift import check
 from checks.drift.desired import Desired, load_env
 from checks.drift.model import DriftReport
-from tests.drift.ssa import _call, apply, update, url
+from tests.drift.ssa import apply, delete, update
 from tests.support import platformctl, run_on_terminal
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,11 +44,7 @@ def _baseline(api: client.ApiClient) -> None:
     """Every object of rendered/local as git says (namespaces first), and no stray object."""
     for d in sorted(_desired(), key=lambda d: d.ref.kind != "Namespace"):
         apply(api, d.obj, MANAGER)
-    try:
-        _call(api, "DELETE", url(STRAY))
-    except client.ApiException as exc:
-        if exc.status != 404 and "404" not in str(exc.reason):
-            raise
+    delete(api, STRAY)
 
 
 @pytest.fixture
@@ -98,7 +94,7 @@ def _netpol(api: client.ApiClient) -> None:
 
 
 def _delete(api: client.ApiClient) -> None:
-    _call(api, "DELETE", url(_one("LimitRange").obj))
+    delete(api, _one("LimitRange").obj)
 
 
 def _stray(api: client.ApiClient) -> None:
