@@ -90,7 +90,7 @@ def write_tree(objects: list[tuple[str, Obj]], root: Path) -> Path:
 # --- where things go -------------------------------------------------------------------------------------------
 
 def test_namespace_is_pipeline_dash_phase() -> None:
-    assert kubero.app_namespace("acme", "prod") == "acme-prod"
+    assert naming.kubero_namespace("acme", "prod") == "acme-prod"
 
 
 @pytest.mark.parametrize("env", ["local", "staging", "prod"])

@@ -50,9 +50,10 @@ def run(root: Path, env: str, api: client.ApiClient, *, options: Options = Optio
     findings: list[DriftFinding | None] = [_judge(d, state, predicted.get(d.ref), options, d.ref in scaled)
                                            for d in desired]
     findings += _extras(desired, state)
+    desired_kinds = {GroupKind(d.ref.group, d.ref.kind) for d in desired}  # their objects are unknown already
     findings += [DriftFinding("unknown", ObjectRef(gk.group, gk.kind, "", "*"), reason=f"could not list: {why}")
                  for gk, why in sorted(state.unknown_types.items(), key=lambda item: (item[0].group, item[0].kind))
-                 if not any(GroupKind(d.ref.group, d.ref.kind) == gk for d in desired)]
+                 if gk not in desired_kinds]
     apps, problems = _argocd(argocd, env, options) if argocd is not None else ([], [])
     reported = [f for f in findings if f is not None]
     return DriftReport.build(env, reported, apps, checked=len(desired), requests=state.requests, problems=problems)

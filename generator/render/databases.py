@@ -81,16 +81,11 @@ class ClusterPlan:
     @property
     def clients(self) -> list[str]:
         """The namespaces of every app that lists one of its databases."""
-        return sorted({ns for _, p in self.databases for ns in client_namespaces(self.tenant, p)})
+        return sorted({ns for _, p in self.databases for ns in p.clients})
 
     @property
     def backed_up(self) -> list[Database]:
         return [db for db, _ in self.databases if db.backup is not None]
-
-
-def client_namespaces(tenant: str, placement: DatabasePlacement) -> list[str]:
-    """The namespaces of the apps that list ``placement``'s database, sorted, each once."""
-    return list(placement.clients)
 
 
 def clusters(tenant: Tenant, env: Environment) -> list[ClusterPlan]:
@@ -361,7 +356,7 @@ def _copy_template(placement: DatabasePlacement) -> dict[str, str]:
 
 def copied_to(tenant: str, placement: DatabasePlacement) -> list[str]:
     """App namespaces that need ``<database>-db``: every one but the home of a dedicated Cluster."""
-    return [ns for ns in client_namespaces(tenant, placement)
+    return [ns for ns in placement.clients
             if placement.secret_for(ns) != f"{placement.cluster}-app"]
 
 
@@ -424,7 +419,7 @@ def server_policies(platform: Platform, env: Environment, plan: ClusterPlan, lab
     for db, placement in plan.databases:
         if db.pooler is not None:
             result += _server_policies(f"pgbouncer-{pooler_name(db)}", plan.namespace,
-                                       {POOLER_LABEL: pooler_name(db)}, client_namespaces(plan.tenant, placement),
+                                       {POOLER_LABEL: pooler_name(db)}, list(placement.clients),
                                        lab)
     return result
 
@@ -433,7 +428,7 @@ def client_policies(plan: ClusterPlan, lab: dict[str, str]) -> list[Obj]:
     """Per app namespace outside the Cluster's: egress to its pods (and its databases' poolers) on 5432."""
     peers: dict[str, list[dict[str, Any]]] = {}
     for db, placement in plan.databases:
-        for app_ns in client_namespaces(plan.tenant, placement):
+        for app_ns in placement.clients:
             if app_ns == plan.namespace:
                 continue  # allow-same-namespace covers it
             own = peers.setdefault(app_ns, [_namespace_peer(plan.namespace, {CLUSTER_LABEL: plan.name})])

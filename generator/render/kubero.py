@@ -4,7 +4,7 @@ Kubero's shapes (checks/schemas/kubero/ has the sources): a KuberoPipeline lives
 (the server lists pipelines there, KUBERO_NAMESPACE); an app of pipeline ``N`` in phase ``P`` lives in the
 namespace ``N-P``, which the server computes and the operator's pipeline chart creates for every enabled phase.
 Here the pipeline is the tenant and the phase is the environment, so a tenant's Kubero apps share the namespace
-``<tenant>-<env>`` (``app_namespace``). Each environment is its own cluster with its own Kubero, so a pipeline
+``<tenant>-<env>`` (``naming.kubero_namespace``). Each environment is its own cluster with its own Kubero, so a pipeline
 has one phase, this environment's: phases of other environments would point this cluster's Kubero at namespaces
 it cannot serve, and naming them would make every environment's output depend on the others.
 
@@ -50,12 +50,6 @@ def pipeline_name(tenant: Tenant) -> str:
 
 def phase_name(env: Environment) -> str:
     return env.name
-
-
-def app_namespace(pipeline: str, phase: str) -> str:
-    """Where Kubero keeps the apps of a pipeline's phase: ``<pipeline>-<phase>`` (its server and its
-    pipeline chart both build the name this way; naming.kubero_namespace is the one definition)."""
-    return naming.kubero_namespace(pipeline, phase)
 
 
 def kubero_apps(tenant: Tenant) -> list[App]:
