@@ -49,18 +49,20 @@ def tenant_name(i: int, count: int) -> str:
 
 
 def tenant_doc(name: str, *, changed_app: bool = False, changed_quota: bool = False) -> dict[str, Any]:
-    """One tenant: 3 apps (2 deployment, 1 kubero), 2 databases (db0 shared by two apps), 2 sandboxes."""
+    """One tenant: 3 apps (2 deployment, 1 kubero), 2 databases (db0 shared by the two deployments), 2 sandboxes."""
     domain = f"{name}.example.com"
     owner, dev1, dev2 = f"owner@{domain}", f"dev1@{domain}", f"dev2@{domain}"
     apps: list[dict[str, Any]] = []
     for j in range(3):
         app: dict[str, Any] = {"name": f"app{j}"}
         if j == 1:
-            app.update(runtime="kubero", repo=f"{name}/app{j}", port=3000, env={"NODE_ENV": "production"})
+            app.update(runtime="kubero", repo=f"{name}/app{j}", image=f"registry.example.com/{name}/app{j}:2.0.0",
+                       port=3000, env={"NODE_ENV": "production"})
         else:
             app.update(runtime="deployment", image=f"registry.example.com/{name}/app{j}:1.0.{j}", port=8080,
                        replicas=2, resources={"cpu": "250m", "memory": "256Mi"}, env={"LOG_LEVEL": "info"})
-        app["databases"] = ["db0"] if j < 2 else ["db1"]
+        if app["runtime"] == "deployment":  # kubero apps cannot use databases
+            app["databases"] = ["db0"] if j == 0 else ["db0", "db1"]
         app["ingress"] = {"host": f"{name}-app{j}"}  # unique across tenants
         if j == 0:
             app["autoscale"] = {"min": 2, "max": 4, "cpuPercent": 70}

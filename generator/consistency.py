@@ -143,9 +143,15 @@ def _tenant(tenant: Tenant, doc: SourceDoc, platform: Platform, environments: di
             yield _at(doc, (*base, "name"), f"app name {app.name!r} is reserved: it names an environment "
                       "(Kubero runs a tenant's kubero apps in <tenant>-<environment>)")
         if app.runtime == "kubero" and app.repo is None:
-            yield _at(doc, base, "runtime 'kubero' builds from git: set 'repo' (owner/name)")
-        if app.runtime == "deployment" and app.image is None:
-            yield _at(doc, base, "runtime 'deployment' needs an 'image'")
+            yield _at(doc, base, "runtime 'kubero' shows the app's source in Kubero: set 'repo' (owner/name)")
+        if app.image is None:
+            yield _at(doc, base, f"runtime {app.runtime!r} needs an 'image' (kubero apps deploy an image that "
+                      "the repo's Gitea Actions build: Kubero's own builds need privileged pods)"
+                      if app.runtime == "kubero" else "runtime 'deployment' needs an 'image'")
+        if app.runtime == "kubero" and app.databases:
+            yield _at(doc, (*base, "databases"), "runtime 'kubero' cannot use databases: Kubero passes env vars "
+                      "by value only, and database credentials never come from the blueprint; use runtime "
+                      "'deployment'")
         if app.image is not None and not registry_allowed(app.image, platform.spec.registries):
             yield _at(doc, (*base, "image"), f"image {app.image!r} is not from an allowed registry "
                       f"({', '.join(platform.spec.registries)})")

@@ -68,7 +68,7 @@ spec:
       databases: [main]
       ingress: {{host: {name}-web}}
     - {{name: jobs, image: registry.example.com/{name}/jobs:1.0.0, databases: [main, events]}}
-    - {{name: api, runtime: kubero, repo: {name}/api}}
+    - {{name: api, runtime: kubero, repo: {name}/api, image: registry.example.com/{name}/api:2.0.0}}
   databases:
     - {{name: main}}
     - {{name: events, backup: {{schedule: "0 0 3 * * *"}}}}

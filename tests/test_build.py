@@ -113,7 +113,7 @@ def test_removed_tenant_app_and_environment_are_pruned(tmp_path: Path) -> None:
     acme = root / "blueprints/tenants/acme.yaml"
     storefront = (
         "    - name: storefront\n      runtime: kubero\n      repo: acme/storefront\n"
-        "      port: 3000\n      env: {NODE_ENV: production}\n      ingress: {host: storefront}\n"
+        "      image: registry.example.com/acme/storefront:1.4.0\n      port: 3000\n      env: {NODE_ENV: production}\n      ingress: {host: storefront}\n"
     )
     text = acme.read_text()
     assert storefront in text
@@ -157,7 +157,7 @@ def test_cache_reuses_unchanged_tenants_and_renders_changed_ones(tmp_path: Path)
     assert report.envs[0].reused_tenants == 2
     assert report.envs[0].written == [
         f"system/tenancy/globex/{ns}_resourcequota_tenant-quota.yaml"
-        for ns in ("globex-data", "globex-local", "globex-sbx-mona", "globex-worker")
+        for ns in ("globex-api", "globex-data", "globex-sbx-mona", "globex-worker")
     ]
 
 

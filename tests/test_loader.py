@@ -556,13 +556,14 @@ def test_repos_may_not_escape_their_directory(repo: Path) -> None:
             - name: web
               runtime: kubero
               repo: ../x
+              image: registry.example.com/zeta/web:1.0
           sandboxes:
             - user: olga@zeta.io
               repos: [zeta/web, zeta/..]
         """)
     assert [(where(p), p.message) for p in problems(repo)] == [
         ("blueprints/tenants/zeta.yaml:11:13: spec.apps.0.repo", "'../x' would escape its directory"),
-        ("blueprints/tenants/zeta.yaml:14:25: spec.sandboxes.0.repos.1", "'zeta/..' would escape its directory"),
+        ("blueprints/tenants/zeta.yaml:15:25: spec.sandboxes.0.repos.1", "'zeta/..' would escape its directory"),
     ]
 
 
@@ -740,11 +741,37 @@ def test_kubero_runtime_needs_a_repo(repo: Path) -> None:
           apps:
             - name: web
               runtime: kubero
+              image: registry.example.com/zeta/web:1.0
               port: 3000
         """)
     problem = only(repo)
     assert where(problem) == "blueprints/tenants/zeta.yaml:9:7: spec.apps.0"
-    assert problem.message == "runtime 'kubero' builds from git: set 'repo' (owner/name)"
+    assert problem.message == "runtime 'kubero' shows the app's source in Kubero: set 'repo' (owner/name)"
+
+
+def test_kubero_runtime_needs_a_pinned_image_and_no_databases(repo: Path) -> None:
+    """Kubero builds in privileged pods and passes env vars by value: neither fits the platform."""
+    write(repo, "blueprints/tenants/zeta.yaml", """\
+        apiVersion: platformctl.dev/v1alpha1
+        kind: Tenant
+        metadata:
+          name: zeta
+        spec:
+          owners: [olga@zeta.io]
+          quota: {cpu: "64", memory: 64Gi, storage: 999Gi, pods: 99}
+          apps:
+            - name: web
+              runtime: kubero
+              repo: zeta/web
+              databases: [main]
+          databases:
+            - name: main
+        """)
+    found = [(where(p), p.message) for p in problems(repo)]
+    assert [w for w, _ in found] == ["blueprints/tenants/zeta.yaml:9:7: spec.apps.0",
+                                     "blueprints/tenants/zeta.yaml:12:18: spec.apps.0.databases"]
+    assert "needs an 'image'" in found[0][1] and "privileged" in found[0][1]
+    assert "cannot use databases" in found[1][1] and "runtime 'deployment'" in found[1][1]
 
 
 # --- references and duplicates within a tenant -------------------------------------------------

@@ -104,7 +104,7 @@ def test_only_deployment_apps_are_rendered_kubero_ones_are_not() -> None:
     acme = _objects("acme", "staging")
     assert {o["metadata"]["namespace"] for o in acme} == {"acme-shop"}  # storefront is runtime kubero
     globex = _objects("globex", "staging")
-    assert {o["metadata"]["name"] for o in globex} == {"worker"}  # api is runtime kubero
+    assert {o["metadata"]["namespace"] for o in globex} == {"globex-api", "globex-worker"}
     assert not any(o["kind"] == "Namespace" for objects in _all_objects().values() for o in objects)
 
 
@@ -259,8 +259,9 @@ def test_database_prefix_is_an_environment_variable_name() -> None:
 
 def test_replicas_are_left_to_the_autoscaler_when_there_is_one() -> None:
     assert "replicas" not in _one(_objects("acme", "prod"), "Deployment")["spec"]
-    assert _one(_objects("globex", "prod"), "Deployment")["spec"]["replicas"] == 2  # prod's default
-    assert _one(_objects("globex", "local"), "Deployment")["spec"]["replicas"] == 1
+    assert "replicas" not in _one(_objects("globex", "prod"), "Deployment", "api")["spec"]
+    assert _one(_objects("globex", "prod"), "Deployment", "worker")["spec"]["replicas"] == 2  # prod's default
+    assert _one(_objects("globex", "local"), "Deployment", "worker")["spec"]["replicas"] == 1
 
 
 def test_autoscaler_targets_the_deployment_within_the_environments_caps() -> None:
@@ -404,4 +405,4 @@ def test_the_api_server_accepts_every_object_and_admits_the_pods_as_restricted(a
                 stored = dry_run_apply(admin_api, pod, field_manager="platformctl", served=served)
                 assert stored["spec"]["containers"][0]["securityContext"]["runAsNonRoot"] is True
                 checked += 1
-    assert checked == 8  # shop, worker, tps-reports in local and staging; shop, worker in prod
+    assert checked == 11  # shop, api, worker, tps-reports in local and staging; shop, api, worker in prod

@@ -172,7 +172,7 @@ def test_dedicated_cluster_of_two_apps_lives_in_data_and_is_copied_to_each() -> 
     assert spec["imageName"] == "ghcr.io/cloudnative-pg/postgresql:17.6"
     assert spec["bootstrap"]["initdb"] == {"database": "core", "owner": "core"}
     store = _get(objects, "ClusterSecretStore", "globex-data.core")
-    assert store["spec"]["conditions"] == [{"namespaces": ["globex-staging", "globex-worker"]}]  # api: kubero
+    assert store["spec"]["conditions"] == [{"namespaces": ["globex-api", "globex-worker"]}]
     kubernetes = store["spec"]["provider"]["kubernetes"]
     assert kubernetes["remoteNamespace"] == "globex-data"
     assert kubernetes["auth"] == {"serviceAccount": {"name": "core-db-reader", "namespace": "globex-data"}}
@@ -186,7 +186,7 @@ def test_dedicated_cluster_of_two_apps_lives_in_data_and_is_copied_to_each() -> 
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "core-db-reader", "namespace": "globex-data"}]
     account = _get(objects, "ServiceAccount", "core-db-reader", "globex-data")
     assert account["automountServiceAccountToken"] is False
-    for app_ns in ("globex-staging", "globex-worker"):
+    for app_ns in ("globex-api", "globex-worker"):
         copy = _get(objects, "ExternalSecret", "core-db", app_ns)["spec"]
         assert copy["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "globex-data.core"}
         assert [(d["secretKey"], d["remoteRef"]) for d in copy["data"]] == [
@@ -350,18 +350,18 @@ def test_only_the_apps_that_list_a_database_and_the_operator_reach_it() -> None:
     assert ingress["podSelector"] == {"matchLabels": {"cnpg.io/cluster": "core"}}
     assert ingress["policyTypes"] == ["Ingress"]
     apps, operator = ingress["ingress"]
-    assert _peer_namespaces(apps, "from") == ["globex-prod", "globex-worker"]  # api is kubero; not globex-sbx-mona
+    assert _peer_namespaces(apps, "from") == ["globex-api", "globex-worker"]  # not globex-sbx-mona
     assert apps["ports"] == [{"protocol": "TCP", "port": 5432}]
     assert _peer_namespaces(operator, "from") == ["cnpg-system"]
     assert operator["ports"] == [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 8000}]
     pooler = _get(rendered.guardrails, "NetworkPolicy", "pgbouncer-core-pooler-ingress", "globex-data")["spec"]
     assert pooler["podSelector"] == {"matchLabels": {"cnpg.io/poolerName": "core-pooler"}}
-    assert [_peer_namespaces(i, "from") for i in pooler["ingress"]] == [["globex-prod", "globex-worker"]]
+    assert [_peer_namespaces(i, "from") for i in pooler["ingress"]] == [["globex-api", "globex-worker"]]
 
 
 def test_each_consuming_app_namespace_may_reach_its_database_on_5432() -> None:
     rendered = _render("globex", "prod")
-    for app_ns in ("globex-prod", "globex-worker"):
+    for app_ns in ("globex-api", "globex-worker"):
         spec = _get(rendered.guardrails, "NetworkPolicy", "postgres-core-egress", app_ns)["spec"]
         assert spec["policyTypes"] == ["Egress"] and spec["podSelector"] == {}
         (rule,) = spec["egress"]

@@ -51,6 +51,21 @@ def test_namespace_carries_restricted_pod_security_and_ownership_labels() -> Non
     assert labels[tenancy.ROLE_LABEL] == "app"
 
 
+def test_kubero_namespace_can_be_adopted_by_the_pipelines_helm_release() -> None:
+    """Kubero's pipeline chart creates <tenant>-<env> with Helm: without Helm's ownership metadata the
+    release would fail if Argo CD came first; with it, Helm adopts the Namespace and leaves our labels."""
+    namespaces = {o["metadata"]["name"]: o["metadata"] for o in _by_kind(_objects("acme", "prod"), "Namespace")}
+    kubero_ns = namespaces["acme-prod"]
+    assert kubero_ns["labels"]["app.kubernetes.io/managed-by"] == "Helm"
+    assert kubero_ns["annotations"] == {"meta.helm.sh/release-name": "acme",
+                                        "meta.helm.sh/release-namespace": PLATFORM.namespace_of("kubero", "?")}
+    assert kubero_ns["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert kubero_ns["labels"]["platformctl.dev/environment"] == "prod"  # drift still finds it by environment
+    others = [m for name, m in namespaces.items() if name != "acme-prod"]
+    assert others and all("annotations" not in m for m in others)
+    assert all(m["labels"]["app.kubernetes.io/managed-by"] == "platformctl" for m in others)
+
+
 def test_every_namespace_gets_the_full_set_of_guardrails() -> None:
     objects = _objects("globex", "local")
     namespaces = [o["metadata"]["name"] for o in _by_kind(objects, "Namespace")]

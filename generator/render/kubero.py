@@ -12,6 +12,18 @@ The operator renders a CR's spec with its Helm chart over the chart's defaults, 
 sample env vars, a worker Deployment with one replica and a sample ingress host: the app sets those fields
 explicitly (empty, zero, off) so nothing from the defaults runs.
 
+How apps get built: not by Kubero. Its in-cluster builds (``deploymentstrategy: git``) run fetch and build
+init containers that need privileged pods, which the namespaces' Pod Security ``restricted`` refuses, and
+after each build Kubero patches the image tag into the KuberoApp, which Argo CD's self-heal would revert. So
+a kubero app deploys the pinned ``image`` from its blueprint (``deploymentstrategy: docker``); the app's repo
+builds and pushes it with Gitea Actions, and a new release is a blueprint change like any other. Kubero's
+chart passes env vars by value only, so a kubero app cannot use databases (the loader says so).
+
+Kubero's pipeline chart creates the phase namespace ``<pipeline>-<phase>`` with Helm, and tenancy renders
+the same Namespace (labels for Pod Security and network policy). Whichever comes first, Helm must be able
+to adopt it: the tenancy Namespace carries Helm's ownership metadata for the pipeline's release
+(``HELM_ADOPTION``), so Helm's install patches only what it owns and keeps the labels.
+
 Where things go: KuberoApps are tenant workloads. KuberoPipelines sit in Kubero's namespace, where the
 tenant's AppProject may not deploy, so they travel with the guardrails (``Rendered.guardrails``, synced by
 the platform-owned ``tenancy-<tenant>`` Application, whose project allows any namespace).
@@ -33,14 +45,10 @@ COMPONENT = "kubero"
 KUBERO_NAMESPACE = "kubero"  # when the platform lists no kubero component
 GITEA_HOST_LABEL = "gitea"  # Gitea's public host is gitea.<environment domain>
 BRANCH = "main"
-# git: Kubero builds the image from the Gitea repo on every push (webhook); dockerfile: with the repo's own
-# Dockerfile, so the repo decides its build and the builder image is one pinned tag (buildpacks runs a
-# ':latest' builder and guesses the stack).
-DEPLOYMENT_STRATEGY = "git"
-BUILD_STRATEGY = "dockerfile"
+DEPLOYMENT_STRATEGY = "docker"  # run the blueprint's image; no in-cluster build (see above)
+BUILD_STRATEGY = "plain"  # what Kubero records for docker apps; its chart builds nothing then
 IN_CLUSTER_CONTEXT = "inClusterContext"  # the context @kubernetes/client-node names an in-cluster config
-BUILD_REPOSITORY_PATH = "kubero"  # Kubero's builds push to <first platform registry>/kubero/<pipeline>-<app>
-RUN_AS = 1000  # uid/gid of Kubero's runpack images; also keeps Kubero's own default (0) out
+RUN_AS = 1000  # the app image runs as this uid/gid unless its own USER is non-root
 HEALTHCHECK = {"enabled": True, "path": "/", "startupSeconds": 90, "timeoutSeconds": 3, "periodSeconds": 10}
 
 
@@ -69,22 +77,29 @@ def git_repository(env: Environment, repo: str) -> dict[str, Any]:
             "ssh_url": f"git@{host}:{repo}.git"}
 
 
-def image(platform: Platform, tenant: Tenant, app: App) -> tuple[str, str]:
-    """(repository, tag): the blueprint's pinned image, else where Kubero's builds of the app will push."""
-    if app.image is None:
-        registry = platform.spec.registries[0].rstrip("/")
-        return f"{registry}/{BUILD_REPOSITORY_PATH}/{pipeline_name(tenant)}-{app.name}", BRANCH
+def helm_adoption(platform: Platform, tenant: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(labels, annotations) by which Helm adopts an existing object into the tenant pipeline's release: the
+    operator names the release after the KuberoPipeline, in the pipeline's namespace."""
+    return ({"app.kubernetes.io/managed-by": "Helm"},
+            {"meta.helm.sh/release-name": tenant,
+             "meta.helm.sh/release-namespace": platform.namespace_of("kubero", KUBERO_NAMESPACE)})
+
+
+def image(app: App) -> tuple[str, str]:
+    """(repository, tag) of the blueprint's pinned image; the chart writes "<repository>:<tag>"."""
+    assert app.image is not None  # the loader requires one for kubero apps
     rest, _, digest = app.image.partition("@")
     ref = parse_image(app.image)
     repository = rest[: len(rest) - len(ref.tag) - 1] if ref.tag else rest
     tag = ref.tag or ""
-    return repository, f"{tag}@{digest}" if digest else tag  # the chart writes "<repository>:<tag>"
+    return repository, f"{tag}@{digest}" if digest else tag
 
 
-def _security_context(read_only_root: bool) -> dict[str, Any]:
-    """Kubero's ISecurityContext at Pod Security "restricted" (seccomp is set for the whole pod)."""
+def _security_context() -> dict[str, Any]:
+    """Kubero's ISecurityContext at Pod Security "restricted" (seccomp is set for the whole pod); the chart's
+    default runs as root."""
     return {"allowPrivilegeEscalation": False, "capabilities": {"add": [], "drop": ["ALL"]},
-            "readOnlyRootFilesystem": read_only_root, "runAsGroup": RUN_AS, "runAsNonRoot": True,
+            "readOnlyRootFilesystem": True, "runAsGroup": RUN_AS, "runAsNonRoot": True,
             "runAsUser": RUN_AS}
 
 
@@ -92,15 +107,12 @@ def _pod_security_context() -> dict[str, Any]:
     return {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
-def _image(platform: Platform, tenant: Tenant, app: App) -> dict[str, Any]:
-    repository, tag = image(platform, tenant, app)
+def _image(app: App) -> dict[str, Any]:
+    repository, tag = image(app)
     return {
         "repository": repository, "tag": tag, "containerPort": app.port,
         "pullPolicy": "Always",  # a node's cached copy of a private image is not another tenant's to reuse
-        # fetch and build clone and compile into their volume and home: writable root; the app's is read-only
-        "fetch": {"securityContext": _security_context(False)},
-        "build": {"securityContext": _security_context(False)},
-        "run": {"readOnlyAppStorage": True, "securityContext": _security_context(True)},
+        "run": {"readOnlyAppStorage": True, "securityContext": _security_context()},
     }
 
 
@@ -139,15 +151,15 @@ def _resources(app: App) -> dict[str, Any]:
     return result
 
 
-def kubero_app(platform: Platform, env: Environment, tenant: Tenant, app: App) -> Obj:
-    """One app in this environment's phase; repo is required for kubero apps (the loader checks it)."""
+def kubero_app(env: Environment, tenant: Tenant, app: App) -> Obj:
+    """One app in this environment's phase; repo and image are required for kubero apps (the loader checks)."""
     pipeline, phase = pipeline_name(tenant), phase_name(env)
     spec = {
         "name": app.name, "pipeline": pipeline, "phase": phase,
         "deploymentstrategy": DEPLOYMENT_STRATEGY, "buildstrategy": BUILD_STRATEGY,
         "gitrepo": git_repository(env, str(app.repo)), "branch": BRANCH, "autodeploy": True,
         "sleep": "disabled",
-        "image": _image(platform, tenant, app),
+        "image": _image(app),
         **_scaling(app),
         "worker": {"replicaCount": 0, "autoscaling": {"minReplicas": 0, "maxReplicas": 0}},
         "envVars": [{"name": k, "value": v} for k, v in sorted(app.env.items())],
@@ -186,5 +198,5 @@ def render(platform: Platform, env: Environment, tenant: Tenant) -> Rendered:
     apps = kubero_apps(tenant)
     if not apps:
         return Rendered()
-    return Rendered(workloads=[kubero_app(platform, env, tenant, a) for a in apps],
+    return Rendered(workloads=[kubero_app(env, tenant, a) for a in apps],
                     guardrails=[pipeline(platform, env, tenant, apps)])

@@ -13,7 +13,7 @@ from decimal import Decimal
 from generator import accounting, naming
 from generator.model import Environment, Platform, Tenant
 from generator.model.types import quantity_value
-from generator.render import quantity
+from generator.render import kubero, quantity
 from generator.render.meta import Obj, labels, make
 
 COMPONENT = "tenancy"
@@ -39,8 +39,11 @@ def _pod_security(platform: Platform) -> dict[str, str]:
     return result
 
 
-def _namespace(platform: Platform, env: Environment, tenant: str, name: str, role: str) -> Obj:
-    lab = {**labels(env.name, tenant=tenant, component=COMPONENT), ROLE_LABEL: role, **_pod_security(platform)}
+def _namespace(platform: Platform, env: Environment, tenant: Tenant, name: str, role: str) -> Obj:
+    lab = {**labels(env.name, tenant=tenant.name, component=COMPONENT), ROLE_LABEL: role, **_pod_security(platform)}
+    if kubero.kubero_apps(tenant) and name == naming.kubero_namespace(tenant.name, env.name):
+        helm_labels, annotations = kubero.helm_adoption(platform, tenant.name)  # Kubero's chart creates it too
+        return make("v1", "Namespace", name, labels={**lab, **helm_labels}, annotations=annotations)
     return make("v1", "Namespace", name, labels=lab)
 
 
@@ -153,7 +156,7 @@ def render(platform: Platform, env: Environment, tenant: Tenant) -> list[Obj]:
     sandbox_users = {naming.sandbox_namespace(tenant.name, s.user): s.user for s in tenant.spec.sandboxes}
     objects: list[Obj] = []
     for ns, role in namespaces.items():
-        objects.append(_namespace(platform, env, tenant.name, ns, role))
+        objects.append(_namespace(platform, env, tenant, ns, role))
         objects.append(_resource_quota(ns, lab, shares[ns]))
         objects.append(_limit_range(ns, lab, shares[ns]))
         objects += _network_policies(ns, lab, env, monitoring)
