@@ -113,7 +113,8 @@ def test_removed_tenant_app_and_environment_are_pruned(tmp_path: Path) -> None:
     acme = root / "blueprints/tenants/acme.yaml"
     storefront = (
         "    - name: storefront\n      runtime: kubero\n      repo: acme/storefront\n"
-        "      image: registry.example.com/acme/storefront:1.4.0\n      port: 3000\n      env: {NODE_ENV: production}\n      ingress: {host: storefront}\n"
+        "      image: registry.example.com/acme/storefront:1.4.0\n"
+        "      port: 3000\n      env: {NODE_ENV: production}\n      ingress: {host: storefront}\n"
     )
     text = acme.read_text()
     assert storefront in text
