@@ -10,11 +10,13 @@ volume where sandboxes are off).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from generator import naming
 from generator.model import Environment, Tenant
+from generator.model.tenant import Database
 from generator.model.types import quantity_value
 
 
@@ -25,12 +27,21 @@ class Requests:
 
 
 # Containers the platform adds, with what they request (the renderers use these very values).
-DATABASE_INSTANCE = Requests(cpu="250m", memory="512Mi")  # each PostgreSQL instance (Cluster spec.resources)
+DATABASE_INSTANCE = Requests(cpu="250m", memory="512Mi")  # each PostgreSQL instance, unless the blueprint says
 POOLER_INSTANCE = Requests(cpu="100m", memory="128Mi")  # each PgBouncer instance of a Pooler
 SANDBOX_PROXY = Requests(cpu="50m", memory="64Mi")  # the oauth2-proxy sidecar of every sandbox
 BACKUP_SIDECAR = Requests(cpu="100m", memory="256Mi")  # barman-cloud's sidecar, per instance of a backed-up Cluster
 
 RESOURCES = ("cpu", "memory", "storage", "pods")
+
+
+def database_instance(databases: Iterable[Database]) -> Requests:
+    """What each instance of a Cluster serving ``databases`` requests: per resource the largest any of them
+    asks for (a shared Cluster has one size), else the platform's default."""
+    asked = [db.resources for db in databases if db.resources is not None]
+    cpu = max((r.cpu for r in asked if r.cpu), key=quantity_value, default=DATABASE_INSTANCE.cpu)
+    memory = max((r.memory for r in asked if r.memory), key=quantity_value, default=DATABASE_INSTANCE.memory)
+    return Requests(cpu=cpu, memory=memory)
 
 
 @dataclass(frozen=True)
@@ -66,18 +77,19 @@ def namespace_usage(tenant: Tenant, env: Environment) -> dict[str, Usage]:
         _add(found, naming.workload_namespace(tenant.name, app, env.name),
              _pods(most, resources.cpu if resources else None, resources.memory if resources else None))
     placements = naming.database_placements(tenant, env)
-    # (ns, cluster) -> instances, storage, poolers, backed up
-    clusters: dict[tuple[str, str], tuple[int, Decimal, int, bool]] = {}
+    clusters: dict[tuple[str, str], list[Database]] = {}  # (ns, cluster) -> the databases it serves
     for db in tenant.spec.databases:
         place = placements[db.name]
-        instances, storage, poolers, backed = clusters.get((place.namespace, place.cluster), (0, Decimal(0), 0, False))
-        clusters[(place.namespace, place.cluster)] = (
-            max(instances, db.instances or 1), storage + quantity_value(db.storage or "0"),
-            poolers + ((db.pooler.instances or 1) if db.pooler else 0), backed or db.backup is not None)
-    for (ns, _), (instances, storage, poolers, backed) in sorted(clusters.items()):
+        clusters.setdefault((place.namespace, place.cluster), []).append(db)
+    for (ns, _), dbs in sorted(clusters.items()):
+        instances = max(db.instances or 1 for db in dbs)
+        storage = sum((quantity_value(db.storage or "0") for db in dbs), start=Decimal(0))
+        poolers = sum((db.pooler.instances or 1) for db in dbs if db.pooler)
+        each = database_instance(dbs)
         sidecar = Usage(quantity_value(BACKUP_SIDECAR.cpu) * instances,
-                        quantity_value(BACKUP_SIDECAR.memory) * instances) if backed else Usage()
-        _add(found, ns, _pods(instances, DATABASE_INSTANCE.cpu, DATABASE_INSTANCE.memory) + sidecar
+                        quantity_value(BACKUP_SIDECAR.memory) * instances) \
+            if any(db.backup is not None for db in dbs) else Usage()
+        _add(found, ns, _pods(instances, each.cpu, each.memory) + sidecar
              + Usage(storage=storage * instances)
              + _pods(poolers, POOLER_INSTANCE.cpu, POOLER_INSTANCE.memory))
     running = env.spec.sandboxes.enabled

@@ -106,21 +106,28 @@ class DatabasePlacement:
     shared: bool
     apps: tuple[str, ...]  # the apps that list it, in blueprint order
     clients: tuple[str, ...] = ()  # the namespaces those apps run in, sorted, each once
+    pooler: str | None = None  # the Pooler (and its Service) apps connect through, if the database has one
 
     @property
     def host(self) -> str:
-        """The read-write Service, fully qualified: apps in other namespaces resolve it too."""
-        return f"{self.cluster}-rw.{self.namespace}.svc"
+        """Where apps connect, fully qualified (apps in other namespaces resolve it too): the Pooler when
+        there is one, else the Cluster's read-write Service."""
+        return f"{self.pooler or self.cluster + '-rw'}.{self.namespace}.svc"
 
     def secret_for(self, app_ns: str) -> str:
         """The Secret in ``app_ns`` with the keys username, password, host, port, dbname, uri.
 
-        In the Cluster's own namespace (dedicated, one app) it is CNPG's ``<cluster>-app``; anywhere
-        else a copy the database renderer provides under ``<database>-db``.
+        In the Cluster's own namespace (dedicated, one app, no pooler) it is CNPG's ``<cluster>-app``;
+        anywhere else, or when its host and uri must name the Pooler, a copy the database renderer
+        provides under ``<database>-db``.
         """
-        if not self.shared and app_ns == self.namespace:
+        if not self.shared and app_ns == self.namespace and self.pooler is None:
             return f"{self.cluster}-app"
         return f"{self.database}-db"
+
+
+def pooler_name(database: str) -> str:
+    return f"{database}-pooler"
 
 
 def database_placements(tenant: Tenant, env: Environment) -> dict[str, DatabasePlacement]:
@@ -139,7 +146,8 @@ def database_placements(tenant: Tenant, env: Environment) -> dict[str, DatabaseP
             namespace = workload_namespace(tenant.name, by_name[apps[0]], env.name) if single \
                 else data_namespace(tenant.name)
         clients = tuple(sorted({workload_namespace(tenant.name, by_name[a], env.name) for a in apps}))
-        placements[db.name] = DatabasePlacement(db.name, cluster, namespace, shared, apps, clients)
+        placements[db.name] = DatabasePlacement(db.name, cluster, namespace, shared, apps, clients,
+                                                pooler_name(db.name) if db.pooler else None)
     return placements
 
 

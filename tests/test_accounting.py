@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from generator import accounting
 from generator.loader import load
+from generator.model.tenant import Database, Resources
 from generator.overlay import effective_tenant
 from tests.support import REPO
 
@@ -21,9 +22,9 @@ def _usage(tenant: str, env: str) -> dict[str, accounting.Usage]:
 
 def test_acme_in_staging() -> None:
     usage = _usage("acme", "staging")
-    # shop: autoscale max 6 capped to 3 x (500m, 512Mi); shopdb: 2 instances x (250m, 512Mi, 20Gi);
-    # its pooler: 2 x (100m, 128Mi); all in acme-shop (dedicated mode, one app uses the database)
-    assert usage["acme-shop"] == accounting.Usage(Decimal("2.2"), 2816 * MI, 40 * GI, 7)
+    # shop: autoscale max 6 capped to 3 x (500m, 512Mi); shopdb: 2 instances x its resources (500m, 1Gi)
+    # and 20Gi; its pooler: 2 x (100m, 128Mi); all in acme-shop (dedicated mode, one app uses the database)
+    assert usage["acme-shop"] == accounting.Usage(Decimal("2.7"), 3840 * MI, 40 * GI, 7)
     assert usage["acme-staging"] == accounting.Usage(Decimal("0.1"), 128 * MI, Decimal(0), 1)  # kubero storefront
     assert usage["acme-sbx-alice"] == accounting.Usage(Decimal("2.05"), 4 * GI + 64 * MI, 10 * GI, 1)
     assert accounting.overflows(effective_tenant(BP.tenants["acme"], BP.environments["staging"], BP.platform),
@@ -40,3 +41,12 @@ def test_shared_mode_counts_one_cluster_with_every_database() -> None:
     data = usage["globex-data"]
     assert data.pods >= 1 and data.storage > 0
     assert all(u.storage == 0 for ns, u in usage.items() if ns != "globex-data" and "-sbx-" not in ns)
+
+
+def test_a_cluster_instance_requests_the_largest_its_databases_ask_for() -> None:
+    small = Database(name="a", resources=Resources(cpu="1", memory="256Mi"))
+    large = Database(name="b", resources=Resources(memory="2Gi"))
+    default = accounting.DATABASE_INSTANCE
+    assert accounting.database_instance([Database(name="c")]) == default
+    assert accounting.database_instance([small, large, Database(name="c")]) == accounting.Requests("1", "2Gi")
+    assert accounting.database_instance([large]) == accounting.Requests(default.cpu, "2Gi")

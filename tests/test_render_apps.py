@@ -208,13 +208,24 @@ def _secret(var: Any) -> tuple[str, str]:
 
 
 def test_database_variables_reference_cnpgs_secret_in_the_apps_own_namespace() -> None:
-    variables = _env_vars(_objects("acme", "prod"), "shop")  # dedicated: shopdb lives in acme-shop
+    acme = BP.tenants["acme"]
+    unpooled = [d.model_copy(update={"pooler": None}) for d in acme.spec.databases]
+    direct = acme.model_copy(update={"spec": acme.spec.model_copy(update={"databases": unpooled})})
+    environment = BP.environments["prod"]
+    objects = apps.render(PLATFORM, environment, effective_tenant(direct, environment, PLATFORM)).workloads
+    variables = _env_vars(objects, "shop")  # dedicated, no pooler: shopdb-rw in acme-shop, CNPG's own Secret
     assert {name: _secret(v) for name, v in variables.items() if name != "LOG_LEVEL"} == {
         "DATABASE_URL": ("shopdb-app", "uri"), "PGHOST": ("shopdb-app", "host"), "PGPORT": ("shopdb-app", "port"),
         "PGDATABASE": ("shopdb-app", "dbname"), "PGUSER": ("shopdb-app", "username"),
         "PGPASSWORD": ("shopdb-app", "password"),
     }
     assert variables["LOG_LEVEL"] == "info"
+
+
+def test_a_pooled_database_is_read_from_the_copy_that_names_the_pooler() -> None:
+    variables = _env_vars(_objects("acme", "prod"), "shop")  # shopdb has a pooler, in the app's namespace
+    assert {name: _secret(v) for name, v in variables.items() if name != "LOG_LEVEL"} == {
+        name: ("shopdb-db", key) for name, key in naming.DATABASE_VARS}
 
 
 def test_database_elsewhere_is_read_from_the_copy_in_the_apps_namespace() -> None:

@@ -153,7 +153,22 @@ def test_dedicated_cluster_lives_with_its_one_app() -> None:
     assert spec["enableSuperuserAccess"] is False
     assert spec["enablePDB"] is True
     assert "managed" not in spec and "plugins" not in spec  # staging does not back up, though acme asks
-    request = accounting.DATABASE_INSTANCE
+    # the blueprint's resources (memory limit = request)
+    assert spec["resources"] == {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
+    # shopdb has a pooler: even its one app, in the same namespace, reads a copy naming the pooler
+    copy = _get(objects, "ExternalSecret", "shopdb-db", "acme-shop")["spec"]
+    assert copy["target"]["template"]["data"]["host"] == "shopdb-pooler.acme-shop.svc"
+    assert _get(objects, "ClusterSecretStore", "acme-shop.shopdb")["spec"]["conditions"] == [
+        {"namespaces": ["acme-shop"]}]
+
+
+def test_a_lone_apps_unpooled_database_is_read_from_cnpgs_own_secret() -> None:
+    acme = BP.tenants["acme"]
+    plain = [d.model_copy(update={"pooler": None, "resources": None}) for d in acme.spec.databases]
+    objects = _all(_render(acme.model_copy(update={"spec": acme.spec.model_copy(update={"databases": plain})}),
+                           "staging"))
+    spec = _get(objects, "Cluster", "shopdb", "acme-shop")["spec"]
+    request = accounting.DATABASE_INSTANCE  # no resources in the blueprint: the platform's default
     assert spec["resources"] == {"requests": {"cpu": request.cpu, "memory": request.memory},
                                  "limits": {"memory": request.memory}}
     # the one app reads CNPG's shopdb-app in its own namespace: nothing to copy, no store
@@ -194,10 +209,11 @@ def test_dedicated_cluster_of_two_apps_lives_in_data_and_is_copied_to_each() -> 
             ("password", {"key": "core-app", "property": "password"})]
         template = copy["target"]["template"]["data"]
         assert set(template) == {"username", "password", "host", "port", "dbname", "uri"}
-        assert template["host"] == "core-rw.globex-data.svc"  # FQDN: resolvable from the app's namespace
+        # core has a pooler: apps connect through it; FQDN, resolvable from the app's namespace
+        assert template["host"] == "core-pooler.globex-data.svc"
         assert template["port"] == "5432" and template["dbname"] == "core"
         assert template["uri"] == ("postgresql://{{ .username }}:{{ .password | urlquery }}"
-                                   "@core-rw.globex-data.svc:5432/core")
+                                   "@core-pooler.globex-data.svc:5432/core")
 
 
 def test_pod_monitor_selects_the_cluster_instances_on_the_metrics_port() -> None:
@@ -228,7 +244,7 @@ def test_shared_mode_runs_one_cluster_per_tenant_with_a_database_and_role_per_da
                                            "data": {"username": "shopdb", "password": "{{ .password }}"}}
     copy = _get(objects, "ExternalSecret", "shopdb-db", "acme-shop")["spec"]
     assert {d["remoteRef"]["key"] for d in copy["data"]} == {"shopdb-owner"}
-    assert copy["target"]["template"]["data"]["host"] == "acme-pg-rw.acme-data.svc"
+    assert copy["target"]["template"]["data"]["host"] == "shopdb-pooler.acme-data.svc"  # shopdb is pooled
     role = _get(objects, "Role", "shopdb-db-reader", "acme-data")
     assert role["rules"][0]["resourceNames"] == ["shopdb-owner"]
 
@@ -242,6 +258,7 @@ def test_a_shared_cluster_serves_every_database_of_the_tenant() -> None:
     assert spec["imageName"] == "ghcr.io/cloudnative-pg/postgresql:17.6"  # the newest asked for
     assert spec["instances"] == 3  # archive takes prod's default of 3
     assert spec["storage"]["size"] == "45Gi"  # 20Gi + 5Gi + prod's default 20Gi
+    assert spec["resources"]["requests"] == {"cpu": "500m", "memory": "1Gi"}  # the largest asked: shopdb's
     assert [r["name"] for r in spec["managed"]["roles"]] == ["shopdb", "ledger", "archive"]
     assert [o["metadata"]["name"] for o in _kinds(objects, "Database")] == ["shopdb", "ledger", "archive"]
     # one store per database that apps elsewhere read, admitting exactly those apps' namespaces

@@ -123,6 +123,9 @@ class Database(Strict):
     storage: Quantity | None = None
     backup: Backup | None = None
     pooler: Pooler | None = None
+    resources: Resources | None = Field(
+        default=None, description="Requests of each PostgreSQL instance (memory limit = request); a shared "
+        "cluster gets the largest any of its databases asks for")
 
 
 class Sandbox(Strict):

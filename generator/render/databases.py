@@ -102,7 +102,7 @@ def clusters(tenant: Tenant, env: Environment) -> list[ClusterPlan]:
 
 
 def pooler_name(db: Database) -> str:
-    return f"{db.name}-pooler"
+    return naming.pooler_name(db.name)
 
 
 def owner_secret(database: str) -> str:
@@ -223,7 +223,7 @@ def cluster(platform: Platform, env: Environment, plan: ClusterPlan, lab: dict[s
         "enableSuperuserAccess": False,
         "enablePDB": instances > 1,  # a PDB on a lone instance would block every node drain
         "storage": {"size": _storage(plan), "storageClass": env.spec.storage_class},
-        "resources": _resources(accounting.DATABASE_INSTANCE),
+        "resources": _resources(accounting.database_instance(db for db, _ in plan.databases)),
     }
     if plan.shared:
         spec["managed"] = {"roles": _managed_roles(plan)}
@@ -355,7 +355,8 @@ def _copy_template(placement: DatabasePlacement) -> dict[str, str]:
 
 
 def copied_to(tenant: str, placement: DatabasePlacement) -> list[str]:
-    """App namespaces that need ``<database>-db``: every one but the home of a dedicated Cluster."""
+    """App namespaces that need ``<database>-db``: every one but the home of a dedicated Cluster without a
+    Pooler (there the app reads CNPG's own Secret)."""
     return [ns for ns in placement.clients
             if placement.secret_for(ns) != f"{placement.cluster}-app"]
 
