@@ -126,3 +126,7 @@ main.add_command(cluster)
 from platformctl.drift_command import drift  # noqa: E402 - registered last, like policy
 
 main.add_command(drift)
+
+from platformctl.secrets_command import secrets  # noqa: E402 - registered last, like policy
+
+main.add_command(secrets)
