@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 
 from checks.drift.apply import DryRunError, dry_run_apply
 from checks.drift.discovery import discover
@@ -34,6 +35,7 @@ from generator.overlay import effective_tenant, present_in
 from generator.render import apps, sandboxes, tenancy
 from generator.render.meta import Obj, Rendered
 from generator.serialize import dump
+from tests.drift import ssa
 from tests.support import REPO
 
 BP = load(REPO)
@@ -119,7 +121,8 @@ def test_objects_per_sandbox_in_its_own_namespace() -> None:
     assert inside == [
         ("ConfigMap", "sandbox-authenticated-emails"), ("ExternalSecret", "sandbox-gitea"),
         ("ExternalSecret", "sandbox-oauth2-proxy"), ("Ingress", "sandbox"), ("NetworkPolicy", "sandbox-egress"),
-        ("Service", "sandbox"), ("ServiceAccount", "sandbox"), ("StatefulSet", "sandbox"),
+        ("PersistentVolumeClaim", "home-sandbox-0"), ("Service", "sandbox"), ("ServiceAccount", "sandbox"),
+        ("StatefulSet", "sandbox"),
     ]
     assert _render("globex", "prod").workloads  # prod keeps them (at zero replicas)
 
@@ -158,12 +161,14 @@ def test_a_tenant_without_sandboxes_renders_nothing() -> None:
 def test_one_replica_or_zero_where_disabled_and_the_volume_stays(env: str, replicas: int, storage_class: str) -> None:
     spec = _one(_sandbox(env), "StatefulSet")["spec"]
     assert spec["replicas"] == replicas
-    (claim,) = spec["volumeClaimTemplates"]
+    assert "volumeClaimTemplates" not in spec  # immutable: a bigger volume would fail every sync
+    claim = _one(_sandbox(env), "PersistentVolumeClaim")
     assert claim["spec"]["storageClassName"] == storage_class
     assert claim["spec"]["resources"]["requests"] == {"storage": "10Gi"}  # alice's blueprint
-    assert spec["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    assert claim["metadata"]["annotations"] == {"argocd.argoproj.io/sync-options": "Prune=false"}
     mounts = {m["mountPath"]: m["name"] for m in _container(_sandbox(env), "code-server")["volumeMounts"]}
-    assert mounts[sandboxes.HOME] == claim["metadata"]["name"]
+    volumes = {v["name"]: v for v in spec["template"]["spec"]["volumes"]}
+    assert volumes[mounts[sandboxes.HOME]]["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
 
 
 def test_requests_from_the_blueprint_or_the_default_memory_limit_equals_request() -> None:
@@ -172,7 +177,7 @@ def test_requests_from_the_blueprint_or_the_default_memory_limit_equals_request(
     bob = _sandbox("staging", ns="acme-sbx-bob")  # no resources in the blueprint: built-in defaults
     assert _container(bob, "code-server")["resources"] == {"requests": {"cpu": "1", "memory": "2Gi"},
                                                              "limits": {"memory": "2Gi"}}
-    claim = _one(bob, "StatefulSet")["spec"]["volumeClaimTemplates"][0]
+    claim = _one(bob, "PersistentVolumeClaim")
     assert claim["spec"]["resources"]["requests"] == {"storage": "5Gi"}
 
 
@@ -197,7 +202,7 @@ def test_the_namespace_quota_holds_the_running_pod_and_its_volume() -> None:
         pod = _pod(objects)
         cpu = sum(quantity_value(c["resources"]["requests"]["cpu"]) for c in pod["containers"])
         memory = sum(quantity_value(c["resources"]["requests"]["memory"]) for c in pod["containers"])
-        (claim,) = _one(objects, "StatefulSet")["spec"]["volumeClaimTemplates"]
+        claim = _one(objects, "PersistentVolumeClaim")
         assert (usage.cpu, usage.memory, usage.pods) == (cpu, memory, 1)
         assert usage.storage == quantity_value(claim["spec"]["resources"]["requests"]["storage"])
 
@@ -214,7 +219,7 @@ def test_pod_and_every_container_satisfy_restricted() -> None:
         assert sc["readOnlyRootFilesystem"] is True, c["name"]
         assert sc["runAsNonRoot"] is True and sc.get("runAsUser", 1) != 0, c["name"]
     assert not any(key in pod for key in ("hostNetwork", "hostPID", "hostIPC"))
-    assert all("emptyDir" in v or "configMap" in v for v in pod["volumes"])
+    assert all(set(v) & {"emptyDir", "configMap", "persistentVolumeClaim"} for v in pod["volumes"])  # no hostPath
 
 
 def test_writable_paths_are_volumes_because_the_root_filesystems_are_read_only() -> None:
@@ -506,12 +511,8 @@ def test_policy_finds_nothing(written: Path) -> None:
 
 
 def _pod_of(stateful_set: Obj, ns: str) -> Obj:
-    """Pod 0 as the StatefulSet controller makes it: the template plus a volume per claim template."""
+    """Pod 0 as the StatefulSet controller makes it (no claim templates: the template is the pod)."""
     name, template = stateful_set["metadata"]["name"], copy.deepcopy(stateful_set["spec"]["template"])
-    for claim in stateful_set["spec"]["volumeClaimTemplates"]:
-        claim_name = claim["metadata"]["name"]
-        template["spec"]["volumes"].append(
-            {"name": claim_name, "persistentVolumeClaim": {"claimName": f"{claim_name}-{name}-0"}})
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {
         "name": f"{name}-0", "namespace": ns, "labels": template["metadata"]["labels"]}, "spec": template["spec"]}
 
@@ -539,3 +540,50 @@ def test_the_api_server_accepts_every_object_and_admits_the_pod_as_restricted(ad
     with pytest.raises(DryRunError) as refused:
         dry_run_apply(admin_api, weakened, field_manager="platformctl", served=served)
     assert refused.value.status == 403 and "PodSecurity" in str(refused.value)
+
+
+def test_the_home_volume_can_grow_after_it_is_applied(admin_api: client.ApiClient) -> None:
+    """What a bigger ``resources.storage`` does on a real API server, applied as Argo CD applies (server-side).
+
+    The claim's request may grow once it is bound, where the storage class allows expansion; the claim
+    template it replaces was refused outright (StatefulSet spec is immutable beyond a few fields). The
+    class stays immutable either way: moving a home to another class is a migration, not a sync.
+    """
+    ns = f"sandbox-grow-{uuid.uuid4().hex[:8]}"
+    client.CoreV1Api(admin_api).create_namespace({"metadata": {"name": ns}})
+    storage_class = {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                     "metadata": {"name": f"expandable-{ns}"}, "provisioner": "example.com/none",
+                     "allowVolumeExpansion": True}
+    ssa.apply(admin_api, storage_class, "platform-team")
+    rendered = [{**o, "metadata": {**o["metadata"], "namespace": ns}} for o in _in(_render("acme", "local"), ALICE)]
+    claim = _one(rendered, "PersistentVolumeClaim")
+    claim["spec"]["storageClassName"] = storage_class["metadata"]["name"]
+    stateful_set = _one(rendered, "StatefulSet")
+    ssa.apply(admin_api, claim, "argocd-controller")
+    ssa.apply(admin_api, stateful_set, "argocd-controller")
+    # what the volume controller does once a volume is provisioned: the claim is bound
+    client.CoreV1Api(admin_api).patch_namespaced_persistent_volume_claim_status(
+        claim["metadata"]["name"], ns, {"status": {"phase": "Bound", "capacity": {"storage": "10Gi"}}})
+
+    bigger = copy.deepcopy(claim)
+    bigger["spec"]["resources"]["requests"]["storage"] = "20Gi"
+    stored = ssa.apply(admin_api, bigger, "argocd-controller")
+    assert stored["spec"]["resources"]["requests"]["storage"] == "20Gi"
+    assert ssa.apply(admin_api, stateful_set, "argocd-controller")["spec"]["replicas"] == 1  # unchanged: no error
+
+    moved = copy.deepcopy(bigger)
+    moved["spec"]["storageClassName"] = "another-class"
+    with pytest.raises(ApiException) as refused:
+        ssa.apply(admin_api, moved, "argocd-controller")
+    assert refused.value.status == 422 and "immutable" in str(refused.value)
+
+    # the old shape, for comparison: a claim template whose size changes is refused
+    templated = copy.deepcopy(stateful_set)
+    templated["metadata"]["name"] = "templated"
+    templated["spec"]["volumeClaimTemplates"] = [{"metadata": {"name": "data"}, "spec": {
+        "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}}]
+    ssa.apply(admin_api, templated, "argocd-controller")
+    templated["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] = "20Gi"
+    with pytest.raises(ApiException) as old_way:
+        ssa.apply(admin_api, templated, "argocd-controller")
+    assert old_way.value.status == 422 and "Forbidden" in str(old_way.value)

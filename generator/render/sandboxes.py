@@ -2,9 +2,9 @@
 
 Per sandbox of the effective tenant, in its own namespace (created by tenancy.py):
 
-- a ServiceAccount (no token) and a StatefulSet "sandbox" of 1 replica (0 where the environment disables
-  sandboxes: the namespace and the volume stay) with a PVC from ``resources.storage`` mounted as the home
-  directory. Its pod runs
+- a ServiceAccount (no token), a PersistentVolumeClaim from ``resources.storage`` for the home directory
+  (``_home_claim``: why not a claim template) and a StatefulSet "sandbox" of 1 replica (0 where the
+  environment disables sandboxes: the namespace and the volume stay). Its pod runs
   - code-server on 127.0.0.1:8080 only, ``--auth none``: nothing outside the pod reaches it, the proxy
     authenticates. Requests from the blueprint, memory limit = request.
   - oauth2-proxy on 4180, the pod's only port: OIDC against Casdoor, only the sandbox's user (an
@@ -41,6 +41,7 @@ from generator.render.workload import restricted_container, secret_env, tls_ingr
 
 COMPONENT = "sandbox"
 NAME = "sandbox"  # every object of a sandbox: its namespace already names tenant and user
+ARGOCD_SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 SELECTOR = {"app.kubernetes.io/name": NAME}
 SBX_DOMAIN = "sbx"  # sandbox hosts live below sbx.<domain>; app hosts are one label below <domain>
 
@@ -261,26 +262,35 @@ def _pod_spec(platform: Platform, env: Environment, tenant: str, sandbox: Sandbo
     }
 
 
+def claim_name() -> str:
+    """The home volume's claim. Named as the StatefulSet's claim template once named it
+    (``<template>-<statefulset>-0``), so sandboxes created before the claim stood alone keep their data."""
+    return f"{HOME_VOLUME}-{NAME}-0"
+
+
+def _home_claim(env: Environment, sandbox: Sandbox, ns: str, lab: dict[str, str]) -> Obj:
+    """The user's home, a claim of its own rather than a StatefulSet claim template: those are immutable, so a
+    bigger ``resources.storage`` would fail every sync; a claim's request may grow (volume expansion, where
+    the storage class allows it). Argo CD never prunes it: a user's work is not deleted by a rename."""
+    assert sandbox.resources is not None and sandbox.resources.storage
+    return make("v1", "PersistentVolumeClaim", claim_name(), namespace=ns, labels=lab,
+                annotations={ARGOCD_SYNC_OPTIONS: "Prune=false"}, spec={
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": env.spec.storage_class,
+                    "resources": {"requests": {"storage": sandbox.resources.storage}},
+                })
+
+
 def _stateful_set(platform: Platform, env: Environment, tenant: str, sandbox: Sandbox, ns: str,
                   lab: dict[str, str]) -> Obj:
-    assert sandbox.resources is not None and sandbox.resources.storage
-    claim = {
-        "metadata": {"name": HOME_VOLUME, "labels": dict(lab)},
-        "spec": {
-            "accessModes": ["ReadWriteOnce"],
-            "storageClassName": env.spec.storage_class,
-            "resources": {"requests": {"storage": sandbox.resources.storage}},
-        },
-    }
+    """One pod at most (a ReadWriteOnce home must never be mounted twice, as a Deployment's rollout would)."""
+    pod = _pod_spec(platform, env, tenant, sandbox)
+    pod["volumes"].insert(0, {"name": HOME_VOLUME, "persistentVolumeClaim": {"claimName": claim_name()}})
     return make("apps/v1", "StatefulSet", NAME, namespace=ns, labels=lab, spec={
         "replicas": 1 if env.spec.sandboxes.enabled else 0,
         "serviceName": NAME,
         "selector": {"matchLabels": dict(SELECTOR)},
-        "template": {"metadata": {"labels": {**lab, **SELECTOR}},
-                     "spec": _pod_spec(platform, env, tenant, sandbox)},
-        "volumeClaimTemplates": [claim],
-        # the user's home outlives a scale-down and the StatefulSet itself
-        "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+        "template": {"metadata": {"labels": {**lab, **SELECTOR}}, "spec": pod},
     })
 
 
@@ -341,6 +351,7 @@ def _sandbox(platform: Platform, env: Environment, tenant: str, sandbox: Sandbox
     if sandbox.repos:
         workloads.append(_external_secret(env, ns, lab, GITEA_SECRET, key, [("token", "gitea-token")]))
     workloads += [
+        _home_claim(env, sandbox, ns, lab),
         _stateful_set(platform, env, tenant, sandbox, ns, lab),
         _service(ns, lab),
         _ingress(env, tenant, sandbox, ns, lab),
