@@ -123,7 +123,7 @@ def run(
 def _run(
     root: Path, *, only: str | None, check: bool, progress: Progress | None, background_cleanup: bool
 ) -> RenderReport:
-    blueprints = load(root)
+    blueprints = load(root, fit_only=only)  # rendering one environment sizes workloads there only
     out = root / RENDERED
     names = select_environments(blueprints, only)
     report = RenderReport()

@@ -108,9 +108,11 @@ def _shown(resource: str, amount: Decimal) -> str:
 
 
 def _quota_fits(tenant: Tenant, doc: SourceDoc, platform: Platform,
-                environments: dict[str, Located]) -> Iterator[Problem]:
-    """Per environment, what the workloads request at most must fit the tenant quota (accounting.py)."""
+                environments: dict[str, Located], only: str | None) -> Iterator[Problem]:
+    """Per environment (or just ``only``), what the workloads request at most must fit the tenant quota."""
     for name, (env, _) in sorted(environments.items()):
+        if only is not None and name != only:
+            continue
         if not present_in(tenant, env):
             continue
         for resource, need, limit in accounting.overflows(effective_tenant(tenant, env, platform), env):
@@ -228,16 +230,18 @@ def check(
     tenants: dict[str, Located],
     *,
     accounting: bool = True,
+    fit_only: str | None = None,
 ) -> list[Problem]:
     """Every cross-field problem. ``accounting=False`` skips the quota fit (the one check that sizes
-    workloads per environment): readers that only need names, like the policy engine's facts."""
+    workloads per environment): readers that only need names, like the policy engine's facts.
+    ``fit_only`` sizes one environment only: a command that renders just that one (``render --env``)."""
     problems = list(_platform(platform, platform_doc))
     for env, doc in environments.values():
         problems += _environment(env, doc, platform)
     for tenant, doc in tenants.values():
         problems += _tenant(tenant, doc, platform, environments)
         if accounting:
-            problems += _quota_fits(tenant, doc, platform, environments)
+            problems += _quota_fits(tenant, doc, platform, environments, fit_only)
     problems += _collisions(platform, tenants, environments)
     problems += _ingress_hosts(tenants)
     return problems

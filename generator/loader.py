@@ -212,8 +212,12 @@ def _duplicate(doc: SourceDoc, what: str, other: SourceDoc) -> Problem:
     return Problem(doc.path, pos.line, pos.column, "metadata.name", f"duplicate {what} {name!r} (also in {other.path})")
 
 
-def load(root: Path, *, accounting: bool = True) -> Blueprints:
-    """Load and check the platform repo at ``root``; raise BlueprintError listing every problem."""
+def load(root: Path, *, accounting: bool = True, fit_only: str | None = None) -> Blueprints:
+    """Load and check the platform repo at ``root``; raise BlueprintError listing every problem.
+
+    ``accounting=False`` skips the quota fit, ``fit_only`` limits it to one environment (see
+    consistency.check): it is most of the load's cost that grows with environments.
+    """
     root = root.resolve()
     problems: list[Problem] = []
     platform_path = root / "blueprints" / "platform.yaml"
@@ -251,7 +255,8 @@ def load(root: Path, *, accounting: bool = True) -> Blueprints:
         tenants[tenant.name] = (tenant, doc)
 
     if platform is not None:
-        problems += consistency.check(platform, platform_doc, environments, tenants, accounting=accounting)
+        problems += consistency.check(platform, platform_doc, environments, tenants, accounting=accounting,
+                                      fit_only=fit_only)
     if problems:
         raise BlueprintError(problems)
     return Blueprints(

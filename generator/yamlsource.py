@@ -96,10 +96,13 @@ class _Builder:
         )
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
-        """Build a graph that ``_measure`` accepted: bounded in size and depth, aliases included."""
+        """Build a graph that ``_measure`` accepted, or one without anchors (then its depth is checked here)."""
         self.doc.values.setdefault(loc, _pos(node.start_mark))
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, loc)
+        if len(loc) >= MAX_DEPTH:  # a collection at depth len(loc) + 1: only reached when _measure was skipped
+            self.problem(_pos(node.start_mark), (), f"document nests deeper than {MAX_DEPTH} levels")
+            return None
         expected = _SEQ_TAG if isinstance(node, yaml.SequenceNode) else _MAP_TAG
         if node.tag != expected:
             self.problem(_pos(node.start_mark), loc, f"unsupported YAML tag {_short_tag(node.tag)!r}")
@@ -271,10 +274,13 @@ def parse(path: str, raw: bytes) -> tuple[SourceDoc | None, list[Problem]]:
         pos = _pos(root.start_mark)
         found = "a list" if isinstance(root, yaml.SequenceNode) else "a scalar"
         return None, [Problem(path, pos.line, pos.column, "", f"expected a mapping, found {found}")]
-    try:
-        _measure(root)
-    except _TooLarge as exc:
-        return None, [Problem(path, exc.pos.line, exc.pos.column, "", exc.message)]
+    if "&" in text or len(text) >= MAX_NODES:
+        # Anchors make aliases possible: the expanded graph may be far bigger and deeper than the text.
+        # Without them every node is written out, so the text bounds the size and build() the depth.
+        try:
+            _measure(root)
+        except _TooLarge as exc:
+            return None, [Problem(path, exc.pos.line, exc.pos.column, "", exc.message)]
     doc = SourceDoc(path, None)
     builder = _Builder(doc)
     doc.data = builder.build(root, ())

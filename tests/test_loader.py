@@ -1175,12 +1175,12 @@ def test_a_quota_too_small_to_split_is_rejected(repo: Path) -> None:
 
 
 def test_workloads_that_cannot_fit_the_quota_are_a_load_error_naming_sum_and_quota(repo: Path) -> None:
-    """staging acme: shop at most 3 x 500m (autoscale max capped at 3), storefront 100m, shopdb 2 x 250m plus a
-    pooler 2 x 100m, alice's sandbox 2 + 50m proxy, bob's 1 + 50m: 5400m."""
+    """staging acme: shop at most 3 x 500m (autoscale max capped at 3), storefront 100m, shopdb 2 x 500m (its
+    resources) plus a pooler 2 x 100m, alice's sandbox 2 + 50m proxy, bob's 1 + 50m: 5900m."""
     _edit(repo, "blueprints/tenants/acme.yaml", 'quota: {cpu: "8",', 'quota: {cpu: "5",')
     found = [str(p) for p in problems(repo)]
     assert found == [
-        "blueprints/tenants/acme.yaml:9:16: spec.quota.cpu: in environment 'staging' the workloads request 5400m "
+        "blueprints/tenants/acme.yaml:9:16: spec.quota.cpu: in environment 'staging' the workloads request 5900m "
         "of cpu, more than the quota 5 (apps at their most replicas, database instances and poolers, sandboxes "
         "with their proxy)",
     ]

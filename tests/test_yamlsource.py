@@ -384,3 +384,12 @@ def test_absurd_nesting_fails_fast_instead_of_crashing_the_interpreter() -> None
         "YAML syntax error: exceeded maximum nesting depth (while increasing flow level at line 1, column 1003)",
     )
     assert float(elapsed) < 1.0
+
+
+def test_deep_nesting_below_the_event_check_and_without_anchors_is_reported_not_a_crash() -> None:
+    """Without anchors the size check is skipped and build() bounds the depth: 900 levels (LibYAML stops at
+    1,000) fit in 2 kB, under the event check's threshold, and must not reach Python's recursion limit."""
+    text = ("a: " + "[" * 900 + "]" * 900 + "\n").encode()
+    doc, problems = parse("deep.yaml", text)
+    assert doc is None
+    assert problems == [Problem("deep.yaml", 1, 4 + MAX_DEPTH - 1, "", f"document nests deeper than {MAX_DEPTH} levels")]
