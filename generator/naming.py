@@ -31,6 +31,16 @@ def workload_namespace(tenant: str, app: App, env: str) -> str:
     return kubero_namespace(tenant, env) if app.runtime == "kubero" else app_namespace(tenant, app.name)
 
 
+def public_url(env: Environment, label: str) -> str:
+    """A platform service's public URL: ``https://<label>.<environment domain>`` (casdoor, gitea, argocd, ...)."""
+    return f"https://{label}.{env.spec.domain}"
+
+
+def casdoor_issuer(env: Environment) -> str:
+    """Casdoor's public URL; its ``origin`` setting must be this, so tokens carry it as ``iss``."""
+    return public_url(env, "casdoor")
+
+
 def data_namespace(tenant: str) -> str:
     return f"{tenant}-{DATA_SUFFIX}"
 

@@ -14,7 +14,7 @@ from generator import naming
 from generator.loader import Blueprints
 from generator.model import Environment, Platform, Tenant
 from generator.overlay import effective_tenant, present_in
-from generator.render import apps, argocd, databases, kubero, sandboxes, system, tenancy
+from generator.render import apps, argocd, components, databases, kubero, sandboxes, tenancy
 from generator.render.meta import Obj, Rendered
 from generator.serialize import dump, kustomization
 
@@ -78,14 +78,17 @@ def tenant_files(platform: Platform, env: Environment, tenant: Tenant) -> Files:
     return {path: dump(obj) for path, obj in tenant_objects(platform, env, tenant).items()}
 
 
-def platform_objects(platform: Platform, env: Environment) -> Objects:
-    """The parts of the tree that are not any one tenant's (except the argocd/ listing)."""
+def platform_objects(platform: Platform, env: Environment, tenants: Iterable[Tenant] = ()) -> Objects:
+    """The parts of the tree that are not any one tenant's (except the argocd/ listing). ``tenants`` are the
+    blueprints present in ``env``: single sign-on and monitoring are configured for each."""
     objects: Objects = {}
     argocd_objects = [argocd.root_application(platform, env), argocd.platform_project(platform, env)]
+    present = tuple(tenants)
     for component in platform.spec.components:
+        ctx = components.Context(platform, env, component, present)
         directory = f"system/{component.name}"
-        objects.update(_with_kustomization(directory, _place(directory, system.render(env, component))))
-        argocd_objects.append(argocd.component_application(platform, env, component))
+        objects.update(_with_kustomization(directory, _place(directory, components.objects(ctx))))
+        argocd_objects.append(argocd.component_application(platform, env, component, components.values(ctx)))
     objects.update(_place("argocd", argocd_objects))
     return objects
 
@@ -112,7 +115,7 @@ def environment_objects(blueprints: Blueprints, env: Environment) -> Objects:
     """Every object (and kustomization) of one environment, keyed by path; used by tests and the benchmark."""
     platform = blueprints.platform
     tenants = tenants_in(blueprints, env)
-    objects = platform_objects(platform, env)
+    objects = platform_objects(platform, env, tenants)
     for tenant in tenants:
         _merge(objects, tenant_objects(platform, env, tenant))
     path, listing = argocd_listing(objects)
@@ -132,7 +135,7 @@ def render_environment(
     """
     platform = blueprints.platform
     tenants = tenants_in(blueprints, env)
-    files: dict[str, Any] = {path: dump(obj) for path, obj in platform_objects(platform, env).items()}
+    files: dict[str, Any] = {path: dump(obj) for path, obj in platform_objects(platform, env, tenants).items()}
     parts = tenant_renderer(tenants) if tenant_renderer else (tenant_files(platform, env, t) for t in tenants)
     for part in parts:
         _merge(files, part)

@@ -392,4 +392,5 @@ def test_deep_nesting_below_the_event_check_and_without_anchors_is_reported_not_
     text = ("a: " + "[" * 900 + "]" * 900 + "\n").encode()
     doc, problems = parse("deep.yaml", text)
     assert doc is None
-    assert problems == [Problem("deep.yaml", 1, 4 + MAX_DEPTH - 1, "", f"document nests deeper than {MAX_DEPTH} levels")]
+    expected = Problem("deep.yaml", 1, 4 + MAX_DEPTH - 1, "", f"document nests deeper than {MAX_DEPTH} levels")
+    assert problems == [expected]

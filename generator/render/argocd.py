@@ -92,7 +92,9 @@ def platform_project(platform: Platform, env: Environment) -> Obj:
     )
 
 
-def component_application(platform: Platform, env: Environment, component: Component) -> Obj:
+def component_application(platform: Platform, env: Environment, component: Component,
+                          values: dict[str, Any] | None = None) -> Obj:
+    """The component's pinned chart with ``values`` (default: platform.yaml's) and its ``system/`` directory."""
     own = _git_source(platform, env, "system", component.name)
     if component.chart is None:
         source: dict[str, Any] = {"source": own}
@@ -101,7 +103,8 @@ def component_application(platform: Platform, env: Environment, component: Compo
             "repoURL": component.chart.repo_url,
             "chart": component.chart.name,
             "targetRevision": component.chart.version,
-            "helm": {"releaseName": component.name, "valuesObject": component.values},
+            "helm": {"releaseName": component.name,
+                     "valuesObject": component.values if values is None else values},
         }
         source = {"sources": [chart, own]}
     return _application(env, f"system-{component.name}", PLATFORM_PROJECT, component.sync_wave,

@@ -38,7 +38,8 @@ from generator.model import Environment, Platform, Tenant
 from generator.model.tenant import Database
 from generator.model.types import quantity_value
 from generator.naming import DatabasePlacement
-from generator.render import quantity
+from generator.render import externalsecret, quantity
+from generator.render.externalsecret import external_secret
 from generator.render.meta import Obj, Rendered, labels, make
 
 COMPONENT = "databases"
@@ -60,7 +61,6 @@ API_SERVER_PORTS = (443, 6443)
 ANYWHERE = ("0.0.0.0/0", "::/0")
 API_SERVER_URL = "https://kubernetes.default.svc"
 ROOT_CA = {"type": "ConfigMap", "name": "kube-root-ca.crt", "key": "ca.crt"}  # in every namespace
-REFRESH = "1h"
 # The barman-cloud sidecar in every instance pod when backing up: bounded like every other container.
 BACKUP_SIDECAR = accounting.BACKUP_SIDECAR
 S3_KEYS = ("ACCESS_KEY_ID", "ACCESS_SECRET_KEY")  # properties of the environment's object-store credentials
@@ -167,11 +167,6 @@ def _resources(requests: accounting.Requests) -> dict[str, Any]:
     return {"requests": {"cpu": requests.cpu, "memory": requests.memory}, "limits": {"memory": requests.memory}}
 
 
-def _store_ref(env: Environment) -> dict[str, str]:
-    store = env.spec.secret_store
-    return {"kind": store.kind, "name": store.name}
-
-
 def _retention(backed_up: list[Database]) -> str:
     """The longest retention asked for, in barman's form ``[1-9][0-9]*[dwm]``: a year becomes 12 months, and
     the blueprint's ``0d`` (its pattern allows it) the shortest barman keeps, a day."""
@@ -254,18 +249,9 @@ def database(plan: ClusterPlan, db: Database, lab: dict[str, str]) -> Obj:
 
 def owner_password(env: Environment, plan: ClusterPlan, db: Database, lab: dict[str, str]) -> Obj:
     """The managed role's basic-auth Secret, from the environment's secret store (never from git)."""
-    target = {
-        "name": owner_secret(db.name),
-        "template": {"type": "kubernetes.io/basic-auth",
-                     "data": {"username": db.name, "password": "{{ .password }}"}},
-    }
-    return make(ESO, "ExternalSecret", owner_secret(db.name), namespace=plan.namespace, labels=lab, spec={
-        "refreshInterval": REFRESH,
-        "secretStoreRef": _store_ref(env),
-        "target": target,
-        "data": [{"secretKey": "password",
-                  "remoteRef": {"key": owner_password_key(env, plan.tenant, db), "property": "password"}}],
-    })
+    template = {"type": "kubernetes.io/basic-auth", "data": {"username": db.name, "password": "{{ .password }}"}}
+    return external_secret(env, owner_secret(db.name), plan.namespace, lab,
+                           [("password", owner_password_key(env, plan.tenant, db), "password")], template=template)
 
 
 # --- poolers ---------------------------------------------------------------------------------------------
@@ -303,12 +289,7 @@ def backups(env: Environment, plan: ClusterPlan, lab: dict[str, str]) -> list[Ob
     if not plan.backed_up or store is None:
         return []
     ns = plan.namespace
-    secret = make(ESO, "ExternalSecret", s3_secret(plan), namespace=ns, labels=lab, spec={
-        "refreshInterval": REFRESH,
-        "secretStoreRef": _store_ref(env),
-        "target": {"name": s3_secret(plan)},
-        "data": [{"secretKey": key, "remoteRef": {"key": store.credentials, "property": key}} for key in S3_KEYS],
-    })
+    secret = external_secret(env, s3_secret(plan), ns, lab, [(key, store.credentials, key) for key in S3_KEYS])
     configuration: dict[str, Any] = {"destinationPath": f"{store.destination_path.rstrip('/')}/{plan.name}"}
     if store.endpoint_url:
         configuration["endpointURL"] = store.endpoint_url
@@ -382,7 +363,7 @@ def credentials(tenant: str, placement: DatabasePlacement, lab: dict[str, str]) 
     cluster_store = make(ESO, "ClusterSecretStore", store, labels=lab,
                          spec={"provider": provider, "conditions": [{"namespaces": targets}]})
     copies = [make(ESO, "ExternalSecret", placement.secret_for(app_ns), namespace=app_ns, labels=lab, spec={
-        "refreshInterval": REFRESH,
+        "refreshInterval": externalsecret.REFRESH,
         "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
         "target": {"name": placement.secret_for(app_ns), "template": {"data": _copy_template(placement)}},
         "data": [{"secretKey": key, "remoteRef": {"key": source_secret(placement), "property": key}}

@@ -36,6 +36,7 @@ from generator.accounting import SANDBOX_PROXY
 from generator.model import Environment, Platform, Tenant
 from generator.model.platform import SandboxImages
 from generator.model.tenant import Sandbox
+from generator.render.externalsecret import external_secret
 from generator.render.meta import Obj, Rendered, labels, make
 from generator.render.workload import restricted_container, secret_env, tls_ingress
 
@@ -67,7 +68,7 @@ GITEA_COMPONENT, GITEA_SERVICE, GITEA_PORT = "gitea", "gitea-http", 3000
 CASDOOR_COMPONENT, CASDOOR_SERVICE, CASDOOR_PORT = "casdoor", "casdoor-casdoor-helm-charts", 8000
 
 OAUTH2_SECRET, GITEA_SECRET = "sandbox-oauth2-proxy", "sandbox-gitea"
-SECRET_REFRESH = "1h"
+OIDC_CLIENT_SECRET_PROPERTY = "oidc-client-secret"  # the Casdoor application's secret, in remote_key()
 # ingress-nginx: oauth2-proxy's session cookies (ID, access and refresh token) overflow nginx's 4k header
 # buffer ("upstream sent too big header", a 502 after login); code-server is one long-lived websocket.
 INGRESS_ANNOTATIONS = {
@@ -127,11 +128,6 @@ def remote_key(env: Environment, tenant: str, user: str) -> str:
     return f"{env.name}/sandboxes/{tenant}/{naming.sandbox_slug(user)}"
 
 
-def casdoor_issuer(env: Environment) -> str:
-    """Casdoor's public URL; Casdoor's ``origin`` setting must be this, so tokens carry it as ``iss``."""
-    return f"https://casdoor.{env.spec.domain}"
-
-
 def _casdoor_internal(platform: Platform) -> str:
     return f"http://{CASDOOR_SERVICE}.{platform.namespace_of(CASDOOR_COMPONENT, CASDOOR_COMPONENT)}.svc:{CASDOOR_PORT}"
 
@@ -182,7 +178,7 @@ def _oauth2_proxy_args(platform: Platform, env: Environment, tenant: str, user: 
     fetches keys in-cluster, so egress goes to Casdoor's namespace and not through the ingress controller
     (which would open every public host). The ID token's ``iss`` is still checked against the issuer."""
     internal = _casdoor_internal(platform)
-    issuer = casdoor_issuer(env)
+    issuer = naming.casdoor_issuer(env)
     return [
         f"--http-address=0.0.0.0:{PROXY_PORT}",
         f"--upstream=http://127.0.0.1:{CODE_SERVER_PORT}/",
@@ -297,13 +293,7 @@ def _stateful_set(platform: Platform, env: Environment, tenant: str, sandbox: Sa
 def _external_secret(env: Environment, ns: str, lab: dict[str, str], name: str, key: str,
                      properties: list[tuple[str, str]]) -> Obj:
     """A Secret ``name`` with each (secret key, store property) of the store record ``key``."""
-    store = env.spec.secret_store
-    return make("external-secrets.io/v1", "ExternalSecret", name, namespace=ns, labels=lab, spec={
-        "refreshInterval": SECRET_REFRESH,
-        "secretStoreRef": {"kind": store.kind, "name": store.name},
-        "target": {"name": name, "creationPolicy": "Owner"},
-        "data": [{"secretKey": k, "remoteRef": {"key": key, "property": p}} for k, p in properties],
-    })
+    return external_secret(env, name, ns, lab, [(k, key, p) for k, p in properties], creation_policy="Owner")
 
 
 def _service(ns: str, lab: dict[str, str]) -> Obj:
@@ -346,7 +336,7 @@ def _sandbox(platform: Platform, env: Environment, tenant: str, sandbox: Sandbox
         make("v1", "ConfigMap", f"{NAME}-{EMAILS_VOLUME}", namespace=ns, labels=lab,
              data={EMAILS_KEY: sandbox.user + "\n"}),
         _external_secret(env, ns, lab, OAUTH2_SECRET, key,
-                         [("client-secret", "oidc-client-secret"), ("cookie-secret", "cookie-secret")]),
+                         [("client-secret", OIDC_CLIENT_SECRET_PROPERTY), ("cookie-secret", "cookie-secret")]),
     ]
     if sandbox.repos:
         workloads.append(_external_secret(env, ns, lab, GITEA_SECRET, key, [("token", "gitea-token")]))
