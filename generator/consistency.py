@@ -46,8 +46,6 @@ RESERVED_COMPONENTS = frozenset({"tenancy"})  # system/tenancy is the guardrails
 def _platform(platform: Platform, doc: SourceDoc) -> Iterator[Problem]:
     spec = platform.spec
     yield from _duplicates(doc, ("spec", "components"), (c.name for c in spec.components), "component", "name")
-    yield from _duplicates(doc, ("spec", "components"), (c.namespace for c in spec.components),
-                           "component namespace", "namespace")
     for i, component in enumerate(spec.components):
         if component.name in RESERVED_COMPONENTS:
             yield _at(doc, ("spec", "components", i, "name"), f"component name {component.name!r} is reserved")

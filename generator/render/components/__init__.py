@@ -71,8 +71,10 @@ def _part(ctx: Context, name: str) -> Callable[[Context], Any] | None:
 
 
 def objects(ctx: Context) -> list[Obj]:
-    """The component's Namespace, then its module's objects."""
-    result = [make("v1", "Namespace", ctx.namespace, labels=ctx.labels())]
+    """The component's Namespace (unless an earlier component shares it: an operator and its plugin), then
+    its module's objects."""
+    first = next(c for c in ctx.platform.spec.components if c.namespace == ctx.namespace)
+    result = [make("v1", "Namespace", ctx.namespace, labels=ctx.labels())] if first is ctx.component else []
     render = _part(ctx, "objects")
     return result + (render(ctx) if render else [])
 
