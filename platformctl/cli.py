@@ -130,3 +130,7 @@ main.add_command(drift)
 from platformctl.secrets_command import secrets  # noqa: E402 - registered last, like policy
 
 main.add_command(secrets)
+
+from platformctl.diff_command import diff  # noqa: E402 - registered last, like policy
+
+main.add_command(diff)
