@@ -38,9 +38,9 @@ from tests.drift.argocd_contract import (
     FakeArgoCD,
     fixture,
     managed,
-    operation,
     validate,
 )
+from tests.swagger import operation
 
 
 @pytest.fixture(scope="module")
