@@ -134,3 +134,7 @@ main.add_command(secrets)
 from platformctl.diff_command import diff  # noqa: E402 - registered last, like policy
 
 main.add_command(diff)
+
+from platformctl.propose_command import propose_command  # noqa: E402 - registered last, like policy
+
+main.add_command(propose_command)

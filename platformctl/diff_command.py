@@ -12,9 +12,8 @@ from pathlib import Path
 
 import click
 
-from generator.errors import BlueprintError
-from review import formats, revision, sides
-from review.diff import DiffReport, compare
+from review import formats
+from review.summary import SummaryError, summarize
 
 EXIT_BAD_INPUT = 2
 
@@ -24,30 +23,6 @@ def _fail(lines: list[str]) -> None:
         click.echo(line, err=True)
     click.echo("platformctl diff: could not compare; nothing was written", err=True)
     sys.exit(EXIT_BAD_INPUT)
-
-
-def _render(root: Path, only: str | None, side: str) -> sides.Trees:
-    try:
-        return sides.render(root, only)
-    except BlueprintError as exc:
-        _fail([f"{side}: {p}" for p in exc.problems])
-    raise AssertionError("unreachable")
-
-
-def run(root: Path, base: str, only: str | None) -> DiffReport:
-    new = _render(root, only, "working tree")
-    if only is not None and not new:
-        _fail([f"environments/{only}.yaml: no such environment in the working tree"])
-    try:
-        with revision.checked_out(root, base) as rev:
-            old = _render(rev.root, only, f"base {base}")  # an environment the change adds is absent here
-            stale = sides.stale_files(rev.root, old)
-        edited = revision.edited_tenants(root, base)
-    except revision.RevisionError as exc:
-        _fail([str(exc)])
-    report = compare(base, rev.commit, old, new, edited)
-    report.base_stale = stale
-    return report
 
 
 @click.command("diff")
@@ -60,7 +35,10 @@ def run(root: Path, base: str, only: str | None) -> DiffReport:
               help="write the report here instead of standard output")
 def diff(root: Path, base: str, only: str | None, fmt: str, out: Path | None) -> None:
     """What the change since REF does to rendered/: objects added, removed, changed, per environment and tenant."""
-    report = run(root, base, only)
+    try:
+        report = summarize(root, base, only)
+    except SummaryError as exc:
+        _fail(exc.lines)
     text = formats.to_json(report) if fmt == "json" else formats.to_markdown(report)
     if out is None:
         click.echo(text, nl=False)

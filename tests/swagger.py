@@ -29,7 +29,9 @@ def wire_schema(swagger: dict[str, Any], definition: str,
             return [convert(n) for n in node]
         if not isinstance(node, dict):
             return node
-        out = {k: convert(v) for k, v in node.items() if k not in ("title", "description")}
+        out = {k: convert(v) for k, v in node.items() if k not in ("title", "description", "properties")}
+        if "properties" in node:  # property names are data, not annotations: a field may be called "title"
+            out["properties"] = {name: convert(v) for name, v in node["properties"].items()}
         if "$ref" in out:
             out["$ref"] = out["$ref"].replace("#/definitions/", "#/$defs/")
         kind, fmt = out.get("type"), out.get("format")
