@@ -46,7 +46,7 @@ def _propose(root: Path, gitea: FakeGitea, message: str = "Bump the shop", **opt
 
 
 def test_a_checked_change_is_committed_with_its_rendered_output_pushed_and_opened(work: tuple) -> None:
-    remote, repo, root = work
+    remote, _, root = work
     _edit(root, OLD_IMAGE, NEW_IMAGE)
     gitea = FakeGitea()
     result = _propose(root, gitea)
