@@ -26,7 +26,7 @@ check: tools
 
 ## the whole test suite (and lint)
 test: tools
-	$(BIN)/ruff check generator checks platformctl tests bench tools
+	$(BIN)/ruff check generator checks platformctl review tests bench tools
 	$(BIN)/pytest -q
 
 clean:

@@ -138,3 +138,8 @@ main.add_command(diff)
 from platformctl.propose_command import propose_command  # noqa: E402 - registered last, like policy
 
 main.add_command(propose_command)
+
+from platformctl.gitea_commands import drift_issue, pr_comment  # noqa: E402 - registered last, like policy
+
+main.add_command(pr_comment)
+main.add_command(drift_issue)

@@ -73,11 +73,14 @@ def _write(text: str, out: Path | None) -> None:
               help="report format (json is the canonical model)")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="write the report to this file instead of stdout")
+@click.option("--also", "also", multiple=True, metavar="FORMAT=FILE",
+              help="also write the report in FORMAT to FILE (repeatable): one check, several views")
 @click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="concurrent API requests")
 def drift(env: str, root: Path, kubeconfig: Path | None, context: str | None, argocd_url: str | None,
           argocd_ca: Path | None, argocd_insecure: bool, server_side: bool, field_manager: str, unmanaged: bool,
-          ignore_file: Path | None, output: str, out: Path | None, workers: int) -> None:
+          ignore_file: Path | None, output: str, out: Path | None, also: tuple[str, ...], workers: int) -> None:
     """Compare rendered/<env> with the live cluster (and Argo CD): missing, extra, modified, unknown."""
+    extra = _extra_outputs(also)
     from checks.drift import check, ignore  # imports the kubernetes client: only when drift runs
     from checks.drift.argocd import ArgoCD, ArgoCDError
     from checks.drift.kubeapi import ClusterUnreachable
@@ -112,7 +115,20 @@ def drift(env: str, root: Path, kubeconfig: Path | None, context: str | None, ar
         if argocd is not None:
             argocd.close()
     _write(FORMATS[output](report), out)
+    for fmt, path in extra:
+        _write(FORMATS[fmt](report), path)
     sys.exit(report.exit_code())
+
+
+def _extra_outputs(also: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """``--also markdown=drift.md`` -> [("markdown", Path("drift.md"))]; a bad entry exits 2 before any work."""
+    result = []
+    for entry in also:
+        fmt, sep, path = entry.partition("=")
+        if not sep or not path or fmt not in FORMATS:
+            _fail([f"--also {entry!r}: expected FORMAT=FILE with FORMAT one of {', '.join(sorted(FORMATS))}"])
+        result.append((fmt, Path(path)))
+    return result
 
 
 def _api_client(kubeconfig: Path | None, context: str | None) -> ApiClient:

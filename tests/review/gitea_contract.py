@@ -51,6 +51,7 @@ class FakeGitea:
         self.labels: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self.refuse: int | None = None  # answer every request with this status (e.g. 401)
+        self.errors: list[str] = []  # contract violations seen behind the HTTP server (gitea_http.py)
 
     def client(self, token: str = TOKEN) -> Gitea:
         return Gitea(URL, token, transport=httpx.MockTransport(self))
