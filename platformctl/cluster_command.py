@@ -70,3 +70,50 @@ def down_command(directory: Path) -> None:
         click.echo(f"platformctl cluster down: {exc}", err=True)
         sys.exit(EXIT_COULD_NOT_RUN)
     click.echo(f"control plane in {directory} {'stopped' if was_running else 'was not running'}; state removed")
+
+
+@cluster.command("apply")
+@dir_option
+@click.option("--env", "env", required=True, help="the environment whose rendered/<env> to apply")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="platform repository holding rendered/")
+def apply_command(directory: Path, env: str, root: Path) -> None:
+    """Server-side apply rendered/<env> into the local control plane, as Argo CD would sync it.
+
+    For trying the platform locally (then ``platformctl drift`` against it): the local control plane runs no
+    controllers, so nothing is reconciled, only stored. Field manager ``platformctl``, conflicts forced.
+    """
+    from checks.cluster import kubeconfig
+    from checks.cluster.lifecycle import status
+    from checks.drift.apply import DryRunError, apply_order, server_side_apply
+    from checks.drift.desired import load_env
+    from checks.drift.discovery import discover
+    from checks.drift.kubeapi import Requester
+    from checks.manifests import ManifestError
+
+    state = status(directory)
+    if state is None:
+        click.echo(f"platformctl cluster apply: no control plane running in {directory}; "
+                   "run 'platformctl cluster up' first", err=True)
+        sys.exit(EXIT_COULD_NOT_RUN)
+    try:
+        desired = load_env(root, env)
+    except ManifestError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(EXIT_COULD_NOT_RUN)
+    api = kubeconfig.api_client(Path(state.admin_kubeconfig))
+    refused: list[str] = []
+    try:
+        served = discover(Requester(api))
+        for item in sorted(desired, key=lambda d: apply_order(d.obj)):
+            try:
+                server_side_apply(api, item.obj, field_manager="platformctl", served=served)
+            except DryRunError as exc:
+                refused.append(f"{exc.ref}: HTTP {exc.status}: {exc}")
+    finally:
+        api.close()
+    for line in refused:
+        click.echo(line, err=True)
+    click.echo(f"applied {len(desired) - len(refused)} of {len(desired)} objects of rendered/{env}")
+    sys.exit(EXIT_COULD_NOT_RUN if refused else 0)

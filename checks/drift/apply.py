@@ -41,17 +41,32 @@ def dry_run_apply(api: client.ApiClient, obj: dict[str, Any], *, field_manager: 
     ``served`` (e.g. ``LiveState.served``) saves the discovery requests; without it they are made here.
     Raises DryRunError when the server refuses, ClusterUnreachable when it cannot be reached.
     """
+    return server_side_apply(api, obj, field_manager=field_manager, served=served, timeout=timeout, dry_run=True)
+
+
+def server_side_apply(api: client.ApiClient, obj: dict[str, Any], *, field_manager: str,
+                      served: Discovery | None = None, timeout: float = DEFAULT_TIMEOUT,
+                      dry_run: bool = False) -> dict[str, Any]:
+    """Apply ``obj`` as ``field_manager`` (conflicts forced, as Argo CD's server-side sync does); the stored
+    object. ``dry_run`` persists nothing (see the module docstring)."""
     ref = ObjectRef.of(obj)
     requester = Requester(api, timeout=timeout)
     rtype = (served or discover(requester)).lookup(GroupKind(ref.group, ref.kind))
     if rtype is None:
         raise DryRunError(ref, 404, "kind not served by the cluster")
     version = str(obj.get("apiVersion") or "").rpartition("/")[2]  # the body's version must match the URL's
+    query = [("fieldManager", field_manager), ("force", "true")]
     response = requester.request(
         "PATCH", rtype.object_path(ref.namespace, ref.name, version),
-        query=[("dryRun", "All"), ("fieldManager", field_manager), ("force", "true")],
+        query=[("dryRun", "All"), *query] if dry_run else query,
         accept=JSON, content_type=APPLY_PATCH, body=obj,
     )
     if not response.ok:
         raise DryRunError(ref, response.status, response.describe())
     return response.json()
+
+
+def apply_order(obj: dict[str, Any]) -> tuple[int, str]:
+    """Namespaces, then other cluster-scoped objects, then namespaced ones: each lands where it can."""
+    namespaced = bool(obj.get("metadata", {}).get("namespace"))
+    return (0 if obj.get("kind") == "Namespace" else 2 if namespaced else 1), str(obj.get("kind"))
