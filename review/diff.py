@@ -89,11 +89,15 @@ def owner_of(obj: Mapping[str, Any]) -> str:
 
 
 def _step(key: Any) -> str:
-    return f"[{key}]" if isinstance(key, int) else f".{key}"
+    if isinstance(key, int):
+        return f"[{key}]"
+    text = str(key)
+    return f"[{text!r}]".replace("'", '"') if not text.replace("_", "").replace("-", "").isalnum() else f".{text}"
 
 
 def field_path(keys: Iterable[Any]) -> str:
-    """``['spec', 'containers', 0, 'image']`` -> ``spec.containers[0].image``."""
+    """``['spec', 'containers', 0, 'image']`` -> ``spec.containers[0].image``; keys with dots or slashes
+    (labels, annotations) in brackets: ``metadata.labels["app.kubernetes.io/name"]``, as drift reports them."""
     return "".join(_step(k) for k in keys).lstrip(".")
 
 

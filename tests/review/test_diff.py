@@ -22,6 +22,9 @@ DEPLOY = _obj("Deployment", "shop", "acme-shop", "acme", replicas=2,
 def test_field_paths_read_like_jsonpath() -> None:
     assert field_path(["spec", "template", "spec", "containers", 0, "image"]) == \
         "spec.template.spec.containers[0].image"
+    assert field_path(["metadata", "labels", "app.kubernetes.io/name"]) == 'metadata.labels["app.kubernetes.io/name"]'
+    assert field_path(["data", "init_data.json"]) == 'data["init_data.json"]'
+    assert field_path(["spec", "max-surge"]) == "spec.max-surge"
     new = copy.deepcopy(DEPLOY)
     new["spec"]["template"]["spec"]["containers"][0]["image"] = "r/shop:1.1"
     new["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": "A", "value": "b"})
