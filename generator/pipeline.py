@@ -14,7 +14,7 @@ from generator import naming
 from generator.loader import Blueprints
 from generator.model import Environment, Platform, Tenant
 from generator.overlay import effective_tenant, present_in
-from generator.render import apps, argocd, components, databases, kubero, sandboxes, tenancy
+from generator.render import apps, argocd, components, databases, kubero, observability, sandboxes, tenancy
 from generator.render.meta import Obj, Rendered
 from generator.serialize import dump, kustomization
 
@@ -59,7 +59,7 @@ def tenant_objects(platform: Platform, env: Environment, tenant: Tenant) -> Obje
     return objects
 
 
-WORKLOAD_RENDERERS = (apps.render, kubero.render, databases.render, sandboxes.render)
+WORKLOAD_RENDERERS = (apps.render, kubero.render, databases.render, sandboxes.render, observability.render)
 
 
 def workloads(platform: Platform, env: Environment, effective: Tenant) -> Rendered:
