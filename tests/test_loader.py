@@ -1203,7 +1203,7 @@ def test_backups_need_an_object_store(repo: Path) -> None:
     end = text.index("\n", text.index("credentials:", start))
     write(repo, "environments/prod.yaml", text[:start] + text[end + 1:])
     problem = only(repo)
-    assert where(problem) == "environments/prod.yaml:18:14: spec.databases.backups"
+    assert where(problem) == "environments/prod.yaml:25:14: spec.databases.backups"
     assert "spec.databases.objectStore is not set" in problem.message
 
 
