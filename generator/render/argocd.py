@@ -79,7 +79,7 @@ def root_application(platform: Platform, env: Environment) -> Obj:
 
 
 def platform_project(platform: Platform, env: Environment) -> Obj:
-    repos = {platform.spec.git.repo_url} | {c.chart.repo_url for c in platform.spec.components if c.chart}
+    repos = {platform.spec.git.repo_url} | {c.source_repo for c in platform.spec.components if c.source_repo}
     return make(
         "argoproj.io/v1alpha1", "AppProject", PLATFORM_PROJECT, namespace=NAMESPACE,
         labels=labels(env.name, component=COMPONENT), annotations={SYNC_WAVE: str(PROJECT_WAVE)},
@@ -94,10 +94,19 @@ def platform_project(platform: Platform, env: Environment) -> Obj:
 
 def component_application(platform: Platform, env: Environment, component: Component,
                           values: dict[str, Any] | None = None) -> Obj:
-    """The component's pinned chart with ``values`` (default: platform.yaml's) and its ``system/`` directory."""
+    """The component's pinned chart with ``values`` (default: platform.yaml's), or its pinned git manifests, and
+    its ``system/`` directory. Manifests are a directory source limited to ``include`` (Argo CD would otherwise
+    apply every YAML file under ``path``); ``values`` do not apply to them (the component's module uses them)."""
     own = _git_source(platform, env, "system", component.name)
-    if component.chart is None:
-        source: dict[str, Any] = {"source": own}
+    if component.manifests is not None:
+        manifests = component.manifests
+        upstream: dict[str, Any] = {"repoURL": manifests.repo_url, "targetRevision": manifests.target_revision,
+                                    "path": manifests.path}
+        if manifests.include:
+            upstream["directory"] = {"include": manifests.include}
+        source: dict[str, Any] = {"sources": [upstream, own]}
+    elif component.chart is None:
+        source = {"source": own}
     else:
         chart = {
             "repoURL": component.chart.repo_url,
