@@ -2,7 +2,8 @@
 
 Both sides are object maps (rendered path -> object) as ``generator.pipeline.environment_objects`` builds
 them, so the comparison is of objects, not of YAML text. An object belongs to its tenant (label
-``platformctl.dev/tenant``: its workloads, guardrails and Argo CD objects) or else to the platform. Changed
+``platformctl.dev/tenant``: its workloads, guardrails and Argo CD objects; or its directory) or else to the
+platform. Changed
 objects list the field paths that differ, found by deepdiff and written the way kubectl's JSONPath reads
 (``spec.template.spec.containers[0].image``). Kustomization listings are left out: they only mirror the
 files.
@@ -84,8 +85,18 @@ def object_id(path: str, obj: Mapping[str, Any]) -> ObjectId:
     return ObjectId(str(obj.get("kind", "")), str(meta.get("namespace", "")), str(meta.get("name", "")), path)
 
 
-def owner_of(obj: Mapping[str, Any]) -> str:
-    return str(obj.get("metadata", {}).get("labels", {}).get(TENANT_LABEL, PLATFORM))
+def owner_of(path: str, obj: Mapping[str, Any]) -> str:
+    """The tenant label, else the tenant whose directory holds the file (its platform-owned alert rules and
+    dashboards in system/tenancy/<tenant>/ carry another label), else the platform."""
+    label = obj.get("metadata", {}).get("labels", {}).get(TENANT_LABEL)
+    if label:
+        return str(label)
+    parts = path.split("/")
+    if parts[0] == "tenants" and len(parts) > 2:
+        return parts[1]
+    if parts[:2] == ["system", "tenancy"] and len(parts) > 3:
+        return parts[2]
+    return PLATFORM
 
 
 def _step(key: Any) -> str:
@@ -117,18 +128,18 @@ def compare_env(env: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] 
     before, after = _objects(old or {}), _objects(new or {})
     owners: dict[str, OwnerDiff] = {}
 
-    def share(obj: Mapping[str, Any]) -> OwnerDiff:
-        owner = owner_of(obj)
+    def share(path: str, obj: Mapping[str, Any]) -> OwnerDiff:
+        owner = owner_of(path, obj)
         return owners.setdefault(owner, OwnerDiff(owner))
 
     for path in sorted(before.keys() | after.keys()):
         if path not in after:
-            share(before[path]).removed.append(object_id(path, before[path]))
+            share(path, before[path]).removed.append(object_id(path, before[path]))
         elif path not in before:
-            share(after[path]).added.append(object_id(path, after[path]))
+            share(path, after[path]).added.append(object_id(path, after[path]))
         elif before[path] != after[path]:
             fields = changed_fields(before[path], after[path])
-            share(after[path]).changed.append(Changed(object_id(path, after[path]), fields))
+            share(path, after[path]).changed.append(Changed(object_id(path, after[path]), fields))
     for part in owners.values():
         part.added.sort()
         part.removed.sort()

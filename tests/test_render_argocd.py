@@ -119,7 +119,8 @@ def test_every_directory_argo_points_at_has_a_sorted_kustomization() -> None:
     objects = _objects("staging")
     pointed = {s["path"].removeprefix("rendered/staging/")
                for o in objects.values() if o["kind"] == "Application"
-               for s in o["spec"].get("sources", [o["spec"].get("source")]) if "path" in s}
+               for s in o["spec"].get("sources", [o["spec"].get("source")])
+               if "path" in s and s["repoURL"] == BP.platform.spec.git.repo_url}  # not an upstream's manifests
     for directory in pointed:
         listing = objects[f"{directory}/kustomization.yaml"]["resources"]
         assert listing == sorted(listing)

@@ -22,7 +22,8 @@ EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")  # no ranges, no wildcards, no 
 
 def _objects() -> Iterator[tuple[Path, dict[str, Any]]]:
     for path in sorted(RENDERED.rglob("*.yaml")):
-        if path.name != "kustomization.yaml":
+        hidden = any(part.startswith(".") for part in path.relative_to(RENDERED).parts)  # spare and staging trees
+        if path.name != "kustomization.yaml" and not hidden:
             yield path, yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
 
 

@@ -21,6 +21,8 @@ from checks.cluster.errors import ClusterError
 from checks.schemagen import CRD_FILES, DEFAULT_CRDS
 
 KUBERO_CRD_FILES = ("kubero_kuberoapps.yaml", "kubero_kuberopipelines.yaml")
+# Kind Kubero (the kubero component's CR) is not in ../shared/crds: vendored beside its hand-written schema.
+VENDORED_CRDS = (Path(__file__).resolve().parent.parent / "schemas" / "kubero" / "crd" / "kubero_kuberoes.yaml",)
 CLUSTER_CRD_FILES = (*CRD_FILES, *KUBERO_CRD_FILES)
 
 __all__ = ["CLUSTER_CRD_FILES", "DEFAULT_CRDS", "established", "install", "load"]
@@ -34,8 +36,8 @@ def load(crd_dir: Path = DEFAULT_CRDS) -> list[dict[str, Any]]:
                            "of upstream CRDs, ../shared/crds next to the repository)")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # LibYAML: 4 MB of CRDs in 0.5 s instead of 5 s
     docs = []
-    for name in CLUSTER_CRD_FILES:
-        for doc in yaml.load_all((crd_dir / name).read_text(), Loader=loader):
+    for path in (*(crd_dir / name for name in CLUSTER_CRD_FILES), *VENDORED_CRDS):
+        for doc in yaml.load_all(path.read_text(), Loader=loader):
             if doc and doc.get("kind") == "CustomResourceDefinition":
                 docs.append(doc)
     return docs

@@ -61,6 +61,9 @@ MINIMAL: dict[str, dict] = {
     "application.kubero.dev/kuberoapp_v1alpha1": {
         "spec": {"name": "a", "pipeline": "p", "phase": "production", "deploymentstrategy": "docker",
                  "image": {"repository": "ghcr.io/acme/web", "tag": "1.0", "containerPort": 8080}}},
+    "application.kubero.dev/kubero_v1alpha1": {
+        "spec": {"image": {"repository": "registry.example.com/kubero", "tag": "v2.2.0"},
+                 "kubero": {"namespace": "kubero", "webhook_url": "https://kubero.example.com/api/repo/webhooks"}}},
     "application.kubero.dev/kuberopipeline_v1alpha1": {
         "spec": {"name": "p", "domain": "apps.example.com", "reviewapps": False,
                  "phases": [{"name": "production", "enabled": True, "context": "inClusterContext"}]}},
@@ -82,7 +85,7 @@ def manifest(key: str, body: dict) -> dict:
 
 KINDS = ["Application", "ApplicationSet", "AppProject", "ObjectStore", "ClusterSecretStore", "ExternalSecret",
          "PodMonitor", "PrometheusRule", "ServiceMonitor", "Cluster", "Database", "DatabaseRole", "Pooler",
-         "ScheduledBackup", "KuberoApp", "KuberoPipeline"]
+         "ScheduledBackup", "KuberoApp", "KuberoPipeline", "Kubero"]
 
 
 def test_vendored_schemas_are_up_to_date() -> None:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from checks import secretkeys
 from checks.manifests import Manifest, ManifestError
@@ -49,10 +50,11 @@ def test_every_sandbox_and_owner_password_is_a_record(blueprints) -> None:
             record = records.pop(remote_key(env, tenant.name, sandbox.user))
             assert record["properties"] == SANDBOX_PROPERTIES
             ns = naming.sandbox_namespace(tenant.name, sandbox.user)
-            assert record["readers"] == [
+            assert record["readers"] == sorted([  # Casdoor's init data registers the proxy's client: same secret
+                {"namespace": "casdoor", "name": "casdoor-init-data", "secret": "casdoor-init-data"},
                 {"namespace": ns, "name": "sandbox-gitea", "secret": "sandbox-gitea"},
                 {"namespace": ns, "name": "sandbox-oauth2-proxy", "secret": "sandbox-oauth2-proxy"},
-            ]
+            ], key=lambda r: (r["namespace"], r["name"]))
         for db in tenant.spec.databases:
             record = records.pop(owner_password_key(env, tenant.name, db))
             assert record["properties"] == ["password"]
@@ -67,8 +69,9 @@ def test_in_cluster_copies_are_counted_not_listed() -> None:
     prod = doc("prod")
     keys = [r["key"] for r in prod["records"]]
     assert "prod/backup-s3" in keys and not any(k.endswith("-app") for k in keys)
-    copies = sorted(REPO.glob("rendered/prod/tenants/*/*_externalsecret_*-db.yaml"))
-    assert prod["copied"] == len(copies) > 0
+    external = [yaml.safe_load(p.read_text()) for p in REPO.glob("rendered/prod/**/*_externalsecret_*.yaml")]
+    copies = [e for e in external if e["spec"]["secretStoreRef"]["name"] != "platform-secrets"]
+    assert prod["copied"] == len(copies) > 0  # the per-database copies and Casdoor's connection string
     assert prod["store"] == {"kind": "ClusterSecretStore", "name": "platform-secrets"}
 
 
@@ -125,9 +128,11 @@ def test_an_edited_tree_changes_the_records(tmp_path: Path) -> None:
     for path in (root / "rendered/local/tenants/initech").glob("initech-sbx-*_externalsecret_*.yaml"):
         path.unlink()
     shutil.rmtree(root / "rendered/prod")
-    keys = [r["key"] for r in doc("local", cwd=root)["records"]]
-    assert not any(k.startswith("local/sandboxes/initech/") for k in keys)
-    assert "local/sandboxes/acme/alice" in keys
+    records = {r["key"]: r for r in doc("local", cwd=root)["records"]}
+    initech = [r for k, r in records.items() if k.startswith("local/sandboxes/initech/")]
+    assert initech and all(r["properties"] == ["oidc-client-secret"] for r in initech)  # Casdoor's read only
+    assert all([x["namespace"] for x in r["readers"]] == ["casdoor"] for r in initech)
+    assert "gitea-token" in records["local/sandboxes/acme/alice"]["properties"]
 
 
 def test_data_from_extract_and_whole_value_read_every_property() -> None:

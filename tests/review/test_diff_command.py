@@ -82,7 +82,9 @@ def test_a_new_tenant_file_not_yet_tracked_is_all_added(platform: tuple) -> None
     assert code == 0, err
     (env,) = json.loads(out)["environments"]
     owners = {o["tenant"]: o for o in env["owners"]}
-    assert set(owners) == {"umbrella"}
+    assert set(owners) == {"umbrella", None}  # None: the platform, whose single sign-on learns the new users
+    assert {(c["kind"], c["name"]) for c in owners[None]["changed"]} >= {("ExternalSecret", "casdoor-init-data")}
+    assert owners[None]["added"] == owners[None]["removed"] == []
     kinds = {o["kind"] for o in owners["umbrella"]["added"]}
     assert {"Namespace", "AppProject", "Application", "ResourceQuota", "NetworkPolicy"} <= kinds
     assert owners["umbrella"]["removed"] == owners["umbrella"]["changed"] == []

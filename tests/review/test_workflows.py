@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import git
 import pytest
 import yaml
 
+from checks.cluster.lifecycle import down, up
 from generator import build
 from tests.review.gitea_contract import TOKEN, FakeGitea
 from tests.review.gitea_http import serve
@@ -124,10 +126,20 @@ def test_the_nightly_workflow_runs_every_environment_on_a_schedule() -> None:
     assert uploads and uploads[0]["with"]["path"].endswith(".html")
 
 
+@pytest.fixture
+def empty_cluster(cluster_binaries: None, tmp_path: Path) -> Iterator[Any]:
+    """A control plane of its own: the session's may hold what other tests applied."""
+    state = up(tmp_path / "cluster").state
+    try:
+        yield state
+    finally:
+        down(tmp_path / "cluster")
+
+
 def test_every_platformctl_line_of_the_nightly_workflow_opens_then_closes_the_drift_issue(
-        clone: tuple, control_plane: Any) -> None:
+        clone: tuple, empty_cluster: Any) -> None:
     _, root = clone
-    shutil.copy(control_plane.admin_kubeconfig, root / "kubeconfig")
+    shutil.copy(empty_cluster.readonly_kubeconfig, root / "kubeconfig")
     lines = _platformctl_lines(_workflow("nightly-drift.yaml"))
     assert [ln.split()[1] for ln in lines] == ["drift", "drift-issue"]
     values = {"matrix.env": "local"}
