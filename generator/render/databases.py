@@ -38,17 +38,15 @@ from generator.model import Environment, Platform, Tenant
 from generator.model.tenant import Database
 from generator.model.types import quantity_value
 from generator.naming import DatabasePlacement
-from generator.render import externalsecret, quantity
-from generator.render.externalsecret import external_secret
+from generator.render import quantity
+from generator.render.externalsecret import SecretReader, external_secret
 from generator.render.meta import Obj, Rendered, labels, make
 
 COMPONENT = "databases"
 CNPG = "postgresql.cnpg.io/v1"
 BARMAN = "barmancloud.cnpg.io/v1"
-ESO = "external-secrets.io/v1"
 PROMETHEUS = "monitoring.coreos.com/v1"
 NETWORKING = "networking.k8s.io/v1"
-RBAC = "rbac.authorization.k8s.io/v1"
 
 BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
 CLUSTER_LABEL = "cnpg.io/cluster"
@@ -59,8 +57,6 @@ POSTGRES_PORT = 5432
 STATUS_PORT = 8000  # the instance manager's HTTP endpoint, called by the operator
 API_SERVER_PORTS = (443, 6443)
 ANYWHERE = ("0.0.0.0/0", "::/0")
-API_SERVER_URL = "https://kubernetes.default.svc"
-ROOT_CA = {"type": "ConfigMap", "name": "kube-root-ca.crt", "key": "ca.crt"}  # in every namespace
 # The barman-cloud sidecar in every instance pod when backing up: bounded like every other container.
 BACKUP_SIDECAR = accounting.BACKUP_SIDECAR
 S3_KEYS = ("ACCESS_KEY_ID", "ACCESS_SECRET_KEY")  # properties of the environment's object-store credentials
@@ -347,29 +343,11 @@ def credentials(tenant: str, placement: DatabasePlacement, lab: dict[str, str]) 
     targets = copied_to(tenant, placement)
     if not targets:
         return Rendered()
-    ns, name, store = placement.namespace, reader(placement), store_name(placement)
-    account = make("v1", "ServiceAccount", name, namespace=ns, labels=lab, automountServiceAccountToken=False)
-    role = make(RBAC, "Role", name, namespace=ns, labels=lab, rules=[
-        {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [source_secret(placement)], "verbs": ["get"]},
-    ])
-    binding = make(RBAC, "RoleBinding", name, namespace=ns, labels=lab,
-                   roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
-                   subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ns}])
-    provider = {"kubernetes": {
-        "remoteNamespace": ns,
-        "server": {"url": API_SERVER_URL, "caProvider": {**ROOT_CA, "namespace": ns}},
-        "auth": {"serviceAccount": {"name": name, "namespace": ns}},
-    }}
-    cluster_store = make(ESO, "ClusterSecretStore", store, labels=lab,
-                         spec={"provider": provider, "conditions": [{"namespaces": targets}]})
-    copies = [make(ESO, "ExternalSecret", placement.secret_for(app_ns), namespace=app_ns, labels=lab, spec={
-        "refreshInterval": externalsecret.REFRESH,
-        "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
-        "target": {"name": placement.secret_for(app_ns), "template": {"data": _copy_template(placement)}},
-        "data": [{"secretKey": key, "remoteRef": {"key": source_secret(placement), "property": key}}
-                 for key in COPIED_KEYS],
-    }) for app_ns in targets]
-    return Rendered([account, *copies], [role, binding, cluster_store])
+    copier = SecretReader(reader(placement), placement.namespace, source_secret(placement), store_name(placement),
+                          tuple(targets))
+    copies = [copier.copy(placement.secret_for(app_ns), app_ns, lab, COPIED_KEYS,
+                          {"data": _copy_template(placement)}) for app_ns in targets]
+    return Rendered([copier.account(lab), *copies], copier.grants(lab))
 
 
 # --- network ---------------------------------------------------------------------------------------------

@@ -58,13 +58,12 @@ from generator import accounting, naming
 from generator.model import Environment
 from generator.render import externalsecret, sso, tenancy
 from generator.render.components import Context
-from generator.render.databases import API_SERVER_URL, CLUSTER_LABEL, CNPG, POD_ROLE_LABEL, POSTGRES_PORT, ROOT_CA
+from generator.render.databases import CLUSTER_LABEL, CNPG, POD_ROLE_LABEL, POSTGRES_PORT
+from generator.render.externalsecret import SecretReader
 from generator.render.meta import Obj, make
 from generator.render.workload import ISSUER_ANNOTATION
 
-ESO = "external-secrets.io/v1"
 PROMETHEUS = "monitoring.coreos.com/v1"
-RBAC = "rbac.authorization.k8s.io/v1"
 
 CLUSTER = "casdoor-pg"
 DATABASE = "casdoor"  # database and owner
@@ -170,28 +169,10 @@ def connection(ctx: Context) -> list[Obj]:
     """Secret ``casdoor-db`` (key ``dataSourceName``) from the CNPG Secret, through a store that may read
     only that Secret and only for the casdoor namespace."""
     ns, lab = ctx.namespace, ctx.labels()
-    account = make("v1", "ServiceAccount", READER, namespace=ns, labels=lab, automountServiceAccountToken=False)
-    role = make(RBAC, "Role", READER, namespace=ns, labels=lab, rules=[
-        {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [CNPG_SECRET], "verbs": ["get"]},
-    ])
-    binding = make(RBAC, "RoleBinding", READER, namespace=ns, labels=lab,
-                   roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": READER},
-                   subjects=[{"kind": "ServiceAccount", "name": READER, "namespace": ns}])
-    provider = {"kubernetes": {
-        "remoteNamespace": ns,
-        "server": {"url": API_SERVER_URL, "caProvider": {**ROOT_CA, "namespace": ns}},
-        "auth": {"serviceAccount": {"name": READER, "namespace": ns}},
-    }}
-    store = make(ESO, "ClusterSecretStore", store_name(ctx), labels=lab,
-                 spec={"provider": provider, "conditions": [{"namespaces": [ns]}]})
-    secret = make(ESO, "ExternalSecret", DB_SECRET, namespace=ns, labels=lab, spec={
-        "refreshInterval": externalsecret.REFRESH,
-        "secretStoreRef": {"kind": "ClusterSecretStore", "name": store_name(ctx)},
-        "target": {"name": DB_SECRET, "template": {"engineVersion": "v2", "data": {DSN_KEY: dsn_template(ctx)}}},
-        "data": [{"secretKey": key, "remoteRef": {"key": CNPG_SECRET, "property": key}}
-                 for key in ("username", "password")],
-    })
-    return [account, role, binding, store, secret]
+    copier = SecretReader(READER, ns, CNPG_SECRET, store_name(ctx), (ns,))
+    secret = copier.copy(DB_SECRET, ns, lab, ("username", "password"),
+                         {"engineVersion": "v2", "data": {DSN_KEY: dsn_template(ctx)}})
+    return [copier.account(lab), *copier.grants(lab), secret]
 
 
 # --- init data -------------------------------------------------------------------------------------------
