@@ -1,6 +1,6 @@
 """Install the pinned external tools (and offline core schemas) into the user cache, idempotently.
 
-Usage: python tools/install.py [tool...]   (default: every tool in versions.json, plus the core schemas)
+Usage: python tools/install.py [tool...]   (default: every non-optional tool in versions.json, plus the core schemas)
        python tools/install.py kube-apiserver etcd   (just the local control plane)
 
 Binaries go to ${PLATFORMCTL_CACHE:-~/.cache/platformctl}/bin/<tool>-<version>: outside the repo so a
@@ -39,6 +39,11 @@ def versions() -> dict[str, dict[str, str]]:
     return json.loads(VERSIONS_FILE.read_text())
 
 
+def default_tools() -> list[str]:
+    """The tools installed when none is named: every pin not marked `"optional": true` (gitea: a long build)."""
+    return [name for name, pin in versions().items() if not pin.get("optional")]
+
+
 def binary_path(name: str, cache: Path | None = None) -> Path:
     """Where the pinned binary of `name` lives in the cache."""
     pin = versions()[name]
@@ -73,9 +78,14 @@ def check_wrapper(name: str) -> None:
 
 
 def ldflags(pin: dict[str, str]) -> str:
-    """The pin's -ldflags with {version}, {major} and {minor} filled in (kube-apiserver reports its version)."""
-    major, minor = pin["version"].lstrip("v").split(".")[:2]
-    return pin.get("ldflags", "").format(version=pin["version"], major=major, minor=minor)
+    """The pin's -ldflags with {version}, {bare} (no "v"), {major}, {minor} and {tags} filled in.
+
+    kube-apiserver and gitea report the version they were built from only when it is linked in.
+    """
+    bare = pin["version"].lstrip("v")
+    major, minor = bare.split(".")[:2]
+    return pin.get("ldflags", "").format(version=pin["version"], bare=bare, major=major, minor=minor,
+                                         tags=pin.get("tags", "").replace(" ", ","))
 
 
 def _build(name: str, target: Path, go: str, directory: Path) -> None:
@@ -94,8 +104,11 @@ def _build_wrapped(name: str, target: Path, go: str, directory: Path) -> None:
     pin = versions()[name]
     check_wrapper(name)
     built = directory / name
-    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": f"{os.environ.get('GOFLAGS', '')} -mod=readonly".strip()}
+    cgo = "1" if pin.get("cgo") else "0"  # gitea: cgo for mattn/go-sqlite3 (needs a C compiler)
+    env = {**os.environ, "CGO_ENABLED": cgo, "GOFLAGS": f"{os.environ.get('GOFLAGS', '')} -mod=readonly".strip()}
     command = [go, "build", "-trimpath", "-buildvcs=false", "-o", str(built)]
+    if tags := pin.get("tags"):
+        command += ["-tags", tags]
     if flags := ldflags(pin):
         command += ["-ldflags", flags]
     subprocess.run([*command, pin["package"]], cwd=wrapper_dir(name), env=env, check=True)
@@ -130,7 +143,7 @@ def install_schemas(cache: Path | None = None) -> Path:
 
 def main(argv: list[str]) -> int:
     """Install the named tools, or all of them."""
-    names = argv or [*versions(), SCHEMAS]
+    names = argv or [*default_tools(), SCHEMAS]
     unknown = [n for n in names if n not in versions() and n != SCHEMAS]
     if unknown:
         print(f"unknown tool(s): {', '.join(unknown)}; known: {', '.join([*versions(), SCHEMAS])}", file=sys.stderr)
