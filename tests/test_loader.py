@@ -374,7 +374,7 @@ def test_unknown_fields_in_platform_and_environment_files(repo: Path) -> None:
             app: {replica: 1}
         """)
     assert [(where(p), p.message) for p in problems(repo)] == [
-        ("blueprints/platform.yaml:32:7: spec.components.0.syncwave",
+        ("blueprints/platform.yaml:33:7: spec.components.0.syncwave",
          "unknown field 'syncwave'; did you mean 'syncWave'?"),
         ("environments/qa.yaml:9:11: spec.defaults.app.replica", "unknown field 'replica'; did you mean 'replicas'?"),
     ]
@@ -1154,8 +1154,8 @@ def test_component_name_tenancy_and_shared_or_system_namespaces_are_rejected(rep
     _edit(repo, "blueprints/platform.yaml", "namespace: kubero", "namespace: gitea")
     found = [str(p) for p in problems(repo)]
     assert found == [
-        "blueprints/platform.yaml:51:13: spec.components.4.name: component name 'tenancy' is reserved",
-        "blueprints/platform.yaml:57:18: spec.components.5.namespace: "
+        "blueprints/platform.yaml:52:13: spec.components.4.name: component name 'tenancy' is reserved",
+        "blueprints/platform.yaml:58:18: spec.components.5.namespace: "
         "namespace 'kube-system' belongs to Kubernetes itself",
     ]  # components may share a namespace (an operator and its plugin): its Namespace is rendered once
 
@@ -1194,7 +1194,7 @@ def test_git_path_must_name_this_repos_rendered_directory(repo: Path, path: str)
 def test_component_sync_wave_must_come_before_tenants(repo: Path) -> None:
     _edit(repo, "blueprints/platform.yaml", "syncWave: -50", "syncWave: 10")
     problem = only(repo)
-    assert where(problem) == "blueprints/platform.yaml:32:17: spec.components.0.syncWave"
+    assert where(problem) == "blueprints/platform.yaml:33:17: spec.components.0.syncWave"
 
 
 def test_backups_need_an_object_store(repo: Path) -> None:

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from generator.model.base import Strict
 from generator.model.image import Image
-from generator.model.types import IntString, dns_label
+from generator.model.types import Email, IntString, dns_label
 
 _EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
@@ -103,6 +103,8 @@ class Sso(Strict):
         default="oidc:", description="kube-apiserver --oidc-groups-prefix; RoleBinding subjects carry it"
     )
     admin_group: str = Field(default="platform-admins", description="Casdoor group of the platform admins")
+    admins: list[Email] = Field(default_factory=list, description="SSO users in the admin group: admins of Argo CD, "
+                                "Gitea and Grafana")
     username_prefix: str = Field(
         default="oidc:", description="kube-apiserver --oidc-username-prefix (usernames are the e-mail claim)"
     )

@@ -178,6 +178,9 @@ def test_init_data_has_the_organization_and_every_tenants_groups_with_their_user
             assert group == f"{org}/{tenant.name}-{role}"  # what RoleBindings and AppProjects name
             in_group = {e for e, u in users.items() if group in u["groups"]}
             assert in_group == {e.lower() for e in emails}, (tenant.name, role)
+    admins = f"{org}/{PLATFORM.spec.sso.admin_group}"
+    assert PLATFORM.spec.sso.admins  # the example names one
+    assert {e for e, u in users.items() if admins in u["groups"]} == {e.lower() for e in PLATFORM.spec.sso.admins}
     for user in users.values():
         assert user["owner"] == org and user["type"] == "normal-user" and user["emailVerified"] is True
         assert user["password"] == ""  # single sign-on only
@@ -264,10 +267,11 @@ def test_user_names_are_dns_safe() -> None:
 
 
 def test_a_platform_too_large_for_a_secret_is_refused_with_counts() -> None:
+    """5,000 members, the owner and the platform's admin: 5,002 users."""
     acme = BP.tenants["acme"]
     members = [f"user{i:05d}@acme.io" for i in range(5000)]
     huge = acme.model_copy(update={"spec": acme.spec.model_copy(update={"members": members})})
-    with pytest.raises(ValueError, match=r"5001 users, \d+ applications.*Casdoor's API"):
+    with pytest.raises(ValueError, match=r"5002 users, \d+ applications.*Casdoor's API"):
         casdoor.init_data_template(_ctx("prod", (huge,)))
     # a tenth of that fits
     fits = acme.model_copy(update={"spec": acme.spec.model_copy(update={"members": members[:500]})})

@@ -194,8 +194,11 @@ def _group(org: str, name: str) -> dict[str, Any]:
 
 
 def memberships(ctx: Context) -> dict[str, set[str]]:
-    """E-mail -> the groups (``<org>/<tenant>-owners|members``) of every tenant listing it."""
-    result: dict[str, set[str]] = {}
+    """E-mail -> its groups: ``<org>/<tenant>-owners|members`` of every tenant listing it, and the admin group
+    for the platform's ``sso.admins``."""
+    sso_spec = ctx.platform.spec.sso
+    admin = f"{sso_spec.organization}/{sso_spec.admin_group}"
+    result: dict[str, set[str]] = {e.lower(): {admin} for e in sso_spec.admins}
     for tenant in ctx.tenants:
         for role, emails in ((tenancy.OWNERS, tenant.spec.owners), (tenancy.MEMBERS, tenant.spec.members)):
             for email in emails:
