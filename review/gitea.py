@@ -130,8 +130,10 @@ class Gitea:
         return int(created["id"])
 
     def open_issues(self, owner: str, repo: str, label: str) -> list[Thread]:
+        """Open issues labelled ``label``. Gitea discards a label the repository lacks from the ``labels`` filter,
+        and with none left it filters nothing: every issue's own labels are checked here."""
         issues = self._pages(f"/repos/{owner}/{repo}/issues", {"state": "open", "type": "issues", "labels": label})
-        return [_thread(i) for i in issues]
+        return [_thread(i) for i in issues if label in {str(x.get("name")) for x in i.get("labels") or []}]
 
     def create_issue(self, owner: str, repo: str, title: str, body: str, labels: list[int]) -> Thread:
         return _thread(self._call("POST", f"/repos/{owner}/{repo}/issues",

@@ -94,9 +94,11 @@ class FakeGitea:
             thread.update({k: v for k, v in body.items() if k in ("title", "body", "state")})
             return 201, thread
         if rest == ["issues"] and method == "GET":
-            wanted = params.get("labels")
+            # as Gitea 1.25 does: names the repository has no label of are discarded; none left, no filter
+            known = {lab["name"] for lab in self.labels.get(key, [])}
+            wanted = {n for n in params.get("labels", "").split(",") if n in known}
             found = [t for t in threads if "head" not in t and t["state"] == params.get("state", "open")
-                     and (wanted is None or wanted in {lab["name"] for lab in t["labels"]})]
+                     and (not wanted or wanted & {lab["name"] for lab in t["labels"]})]
             return 200, self._page(found, params)
         if rest == ["issues"] and method == "POST":
             return 201, self._add(key, threads, body, pull=False)
