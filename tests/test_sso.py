@@ -58,13 +58,17 @@ class Tree:
 
 
 def casdoor_applications(tree: Tree) -> list[Client]:
-    external = tree.one("ExternalSecret", "casdoor-init-data", "casdoor")
-    text = external["spec"]["target"]["template"]["data"]["init_data.json"]
+    parts = sorted((o for o in tree.objects if o["kind"] == "ExternalSecret"
+                    and o["metadata"]["name"].startswith("casdoor-init-data-")),
+                   key=lambda o: int(o["metadata"]["name"].rsplit("-", 1)[1]))
+    assert parts, "no init data"
+    text = "".join(o["spec"]["target"]["template"]["data"]["part"] for o in parts)  # as its init container cats
     placeholders = {m: f"@@{m}@@" for m in re.findall(r"\{\{\s*\.([A-Za-z0-9_]+)\s*\|\s*toJson\s*\}\}", text)}
     for name, mark in placeholders.items():
         text = re.sub(r"\{\{\s*\." + name + r"\s*\|\s*toJson\s*\}\}", json.dumps(mark), text)
     data = json.loads(text)
-    records = {d["secretKey"]: (d["remoteRef"]["key"], d["remoteRef"]["property"]) for d in external["spec"]["data"]}
+    records = {d["secretKey"]: (d["remoteRef"]["key"], d["remoteRef"]["property"])
+               for o in parts for d in o["spec"]["data"]}
     result = []
     for app in data["applications"]:
         (uri,) = app["redirectUris"]

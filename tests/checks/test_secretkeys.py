@@ -51,7 +51,7 @@ def test_every_sandbox_and_owner_password_is_a_record(blueprints) -> None:
             assert record["properties"] == SANDBOX_PROPERTIES
             ns = naming.sandbox_namespace(tenant.name, sandbox.user)
             assert record["readers"] == sorted([  # Casdoor's init data registers the proxy's client: same secret
-                {"namespace": "casdoor", "name": "casdoor-init-data", "secret": "casdoor-init-data"},
+                {"namespace": "casdoor", "name": "casdoor-init-data-0", "secret": "casdoor-init-data-0"},
                 {"namespace": ns, "name": "sandbox-gitea", "secret": "sandbox-gitea"},
                 {"namespace": ns, "name": "sandbox-oauth2-proxy", "secret": "sandbox-oauth2-proxy"},
             ], key=lambda r: (r["namespace"], r["name"]))

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from kubernetes import client
 
 from checks.drift.apply import dry_run_apply
@@ -58,8 +59,16 @@ def _get(objects: list[Obj], kind: str, name: str) -> Obj:
     return found[0]
 
 
+def _parts(objects: list[Obj]) -> list[Obj]:
+    """The init data's ExternalSecrets in order (casdoor-init-data-0, -1, ...)."""
+    found = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ExternalSecret"
+             and o["metadata"]["name"].startswith(casdoor.INIT_SECRET + "-")}
+    return [found[casdoor.part_name(i)] for i in range(len(found))]
+
+
 def _template(objects: list[Obj]) -> str:
-    return _get(objects, "ExternalSecret", casdoor.INIT_SECRET)["spec"]["target"]["template"]["data"]["init_data.json"]
+    """The parts put back together, as the init container's cat does."""
+    return "".join(o["spec"]["target"]["template"]["data"]["part"] for o in _parts(objects))
 
 
 def _parse(template: str) -> dict[str, Any]:
@@ -81,18 +90,23 @@ def test_the_config_points_casdoor_at_its_issuer_database_and_init_data(env: str
     values = components.values(ctx)
     conf = _config(values)
     assert conf["origin"] == naming.casdoor_issuer(ctx.env) == f"https://casdoor.{ctx.env.spec.domain}"
-    assert conf["initDataFile"] == casdoor.INIT_FILE == "/init_data.json"
+    assert conf["initDataFile"] == casdoor.INIT_FILE == "/init-data/init_data.json"
     assert conf["initDataNewOnly"] == "true"  # Casdoor's GetConfigBool: the string "true" only
     assert (conf["runmode"], conf["driverName"], conf["dbName"]) == ("prod", "postgres", "casdoor")
     assert "dataSourceName" not in conf and "password" not in values["config"]
-    # the init data file is what the volume mounts, from the Secret the ExternalSecret writes
+    # the init container puts every part's Secret (a projected volume) together in the emptyDir Casdoor reads
     [mount] = values["extraVolumeMounts"]
-    [volume] = values["extraVolumes"]
-    assert (mount["mountPath"], mount["subPath"], mount["name"]) == (conf["initDataFile"], "init_data.json",
-                                                                     volume["name"])
-    assert volume["secret"]["secretName"] == casdoor.INIT_SECRET
-    target = _get(components.objects(ctx), "ExternalSecret", casdoor.INIT_SECRET)["spec"]["target"]
-    assert target["name"] == casdoor.INIT_SECRET and set(target["template"]["data"]) == {"init_data.json"}
+    parts_volume, data_volume = values["extraVolumes"]
+    assert (mount["mountPath"], mount["name"]) == ("/init-data", data_volume["name"]) and "emptyDir" in data_volume
+    parts = _parts(components.objects(ctx))
+    assert [s["secret"]["name"] for s in parts_volume["projected"]["sources"]] == [
+        o["metadata"]["name"] for o in parts]
+    assert values["initContainersEnabled"] is True
+    (init,) = yaml.safe_load(values["initContainers"])
+    assert init["command"][-1] == f"cat /init-data-parts/000 > {conf['initDataFile']}"  # one part here
+    assert init["securityContext"]["runAsNonRoot"] and init["securityContext"]["readOnlyRootFilesystem"]
+    assert {m["name"] for m in init["volumeMounts"]} == {parts_volume["name"], data_volume["name"]}
+    assert all(set(o["spec"]["target"]["template"]["data"]) == {"part"} for o in parts)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -192,9 +206,12 @@ def test_init_data_has_one_application_per_sso_client_reading_that_clients_recor
     ctx = _ctx(env)
     objects = components.objects(ctx)
     data = _parse(_template(objects))
-    secret = _get(objects, "ExternalSecret", casdoor.INIT_SECRET)
-    assert secret["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": ctx.env.spec.secret_store.name}
-    records = {d["secretKey"]: (d["remoteRef"]["key"], d["remoteRef"]["property"]) for d in secret["spec"]["data"]}
+    records = {}
+    for secret in _parts(objects):
+        store = {"kind": "ClusterSecretStore", "name": ctx.env.spec.secret_store.name}
+        assert secret["spec"]["secretStoreRef"] == store
+        records.update({d["secretKey"]: (d["remoteRef"]["key"], d["remoteRef"]["property"])
+                        for d in secret["spec"]["data"]})
     clients = sso.clients(PLATFORM, ctx.env, ctx.tenants)
     apps = {a["name"]: a for a in data["applications"]}
     assert sorted(apps) == sorted(c.name for c in clients) and len(apps) == len(data["applications"])
@@ -266,16 +283,37 @@ def test_user_names_are_dns_safe() -> None:
     assert len(casdoor.user_name("x" * 60 + "@example.com")) <= 63
 
 
-def test_a_platform_too_large_for_a_secret_is_refused_with_counts() -> None:
-    """5,000 members, the owner and the platform's admin: 5,002 users."""
+def test_a_platform_too_large_for_one_secret_is_cut_into_parts_that_cat_back_together() -> None:
+    """5,000 members: megabytes of init data, more than one Secret's 1 MiB."""
     acme = BP.tenants["acme"]
     members = [f"user{i:05d}@acme.io" for i in range(5000)]
     huge = acme.model_copy(update={"spec": acme.spec.model_copy(update={"members": members})})
-    with pytest.raises(ValueError, match=r"5002 users, \d+ applications.*Casdoor's API"):
-        casdoor.init_data_template(_ctx("prod", (huge,)))
-    # a tenth of that fits
-    fits = acme.model_copy(update={"spec": acme.spec.model_copy(update={"members": members[:500]})})
-    assert len(casdoor.init_data_template(_ctx("prod", (fits,))).encode()) < casdoor.MAX_INIT_DATA_BYTES
+    ctx = _ctx("prod", (huge,))
+    template = casdoor.init_data_template(ctx)
+    objects = components.objects(ctx)
+    parts = _parts(objects)
+    assert len(parts) == len(casdoor.parts(template)) > 1
+    assert _template(objects) == template  # cat gives the whole file back
+    assert len(_parse(template)["users"]) == 5002  # the members, the owner and the platform's admin
+    for part in parts:
+        piece = part["spec"]["target"]["template"]["data"]["part"]
+        expressions = EXPRESSION.findall(piece)
+        assert len(piece.encode()) + len(expressions) * casdoor.SECRET_ALLOWANCE <= casdoor.MAX_PART_BYTES
+        assert piece.count("{{") == len(expressions)  # no expression cut in two
+        assert sorted(d["secretKey"] for d in part["spec"]["data"]) == sorted(set(expressions))
+    (init,) = yaml.safe_load(components.values(ctx)["initContainers"])
+    assert init["command"][-1].startswith(f"cat {' '.join(f'/init-data-parts/{i:03d}' for i in range(len(parts)))} >")
+
+
+def test_parts_never_split_an_expression_or_a_character() -> None:
+    text = "é" * 10 + "{{ .a | toJson }}" + "x" * 5 + "{{ .b | toJson }}" + "ü" * 3
+    expression = len("{{ .a | toJson }}") + casdoor.SECRET_ALLOWANCE
+    for limit in (8, expression, expression + 8, expression * 3):  # smaller than one expression, too
+        pieces = casdoor.parts(text, limit=limit)
+        assert "".join(pieces) == text and all(pieces), limit
+        assert all(p.count("{{") == p.count("}}") for p in pieces)
+        assert all(len(p.encode()) <= limit or p.startswith("{{") for p in pieces)
+    assert len(casdoor.parts(text, limit=expression + 8)) > 2
 
 
 # --- the real checkers ----------------------------------------------------------------------------------

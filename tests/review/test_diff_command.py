@@ -83,7 +83,7 @@ def test_a_new_tenant_file_not_yet_tracked_is_all_added(platform: tuple) -> None
     (env,) = json.loads(out)["environments"]
     owners = {o["tenant"]: o for o in env["owners"]}
     assert set(owners) == {"umbrella", None}  # None: the platform, whose single sign-on learns the new users
-    assert {(c["kind"], c["name"]) for c in owners[None]["changed"]} >= {("ExternalSecret", "casdoor-init-data")}
+    assert {(c["kind"], c["name"]) for c in owners[None]["changed"]} >= {("ExternalSecret", "casdoor-init-data-0")}
     assert owners[None]["added"] == owners[None]["removed"] == []
     kinds = {o["kind"] for o in owners["umbrella"]["added"]}
     assert {"Namespace", "AppProject", "Application", "ResourceQuota", "NetworkPolicy"} <= kinds
