@@ -16,7 +16,7 @@ from generator.model import Environment, Platform, Tenant
 from generator.model.image import registry_allowed
 from generator.model.types import quantity_value
 from generator.overlay import effective_tenant, present_in
-from generator.render import quantity
+from generator.render import components, quantity
 from generator.yamlsource import Loc, SourceDoc
 
 Located = tuple[Any, SourceDoc]
@@ -47,6 +47,14 @@ def _platform(platform: Platform, doc: SourceDoc) -> Iterator[Problem]:
     spec = platform.spec
     yield from _duplicates(doc, ("spec", "components"), (c.name for c in spec.components), "component", "name")
     for i, component in enumerate(spec.components):
+        for key in components.required_images(component.name):
+            if key not in component.images:
+                yield _at(doc, ("spec", "components", i), f"component {component.name!r} needs images.{key}: "
+                          "a pinned image of a workload platformctl renders for it")
+        for key, image in sorted(component.images.items()):
+            if not registry_allowed(image, spec.registries):
+                yield _at(doc, ("spec", "components", i, "images", key), f"image {image!r} is not from an allowed "
+                          f"registry ({', '.join(spec.registries)})")
         if component.name in RESERVED_COMPONENTS:
             yield _at(doc, ("spec", "components", i, "name"), f"component name {component.name!r} is reserved")
         if component.namespace in naming.RESERVED_NAMESPACES:
@@ -221,6 +229,21 @@ def _ingress_hosts(tenants: dict[str, Located]) -> Iterator[Problem]:
                 owner[app.ingress.host] = here
 
 
+def _sso_user_names(tenants: dict[str, Located]) -> Iterator[Problem]:
+    """Casdoor knows users by a DNS-safe name made from the e-mail (naming.sso_user_name): two e-mails that
+    make the same name would be one user there."""
+    first: dict[str, str] = {}
+    for name in sorted(tenants):
+        tenant, doc = tenants[name]
+        for field in ("owners", "members"):
+            for i, email in enumerate(getattr(tenant.spec, field)):
+                user = naming.sso_user_name(email)
+                other = first.setdefault(user, email.lower())
+                if other != email.lower():
+                    yield _at(doc, ("spec", field, i), f"{email!r} and {other!r} would be one single sign-on user "
+                              f"({user!r}): use one address for the person")
+
+
 def check(
     platform: Platform,
     platform_doc: SourceDoc,
@@ -242,4 +265,5 @@ def check(
             problems += _quota_fits(tenant, doc, platform, environments, fit_only)
     problems += _collisions(platform, tenants, environments)
     problems += _ingress_hosts(tenants)
+    problems += _sso_user_names(tenants)
     return problems

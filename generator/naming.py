@@ -41,6 +41,17 @@ def casdoor_issuer(env: Environment) -> str:
     return public_url(env, "casdoor")
 
 
+SSO_USER_NAME_MAX = 63
+
+
+def sso_user_name(email: str) -> str:
+    """The DNS-safe Casdoor user name of an e-mail: ``alice@acme.io`` -> ``alice-at-acme-io`` (two e-mails with
+    one name are a load error: consistency.py)."""
+    local, _, domain = email.lower().partition("@")
+    slug = "-at-".join(re.sub(r"[^a-z0-9]+", "-", part).strip("-") for part in (local, domain))
+    return slug[:SSO_USER_NAME_MAX].strip("-")
+
+
 def data_namespace(tenant: str) -> str:
     return f"{tenant}-{DATA_SUFFIX}"
 

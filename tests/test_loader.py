@@ -1226,3 +1226,24 @@ def test_an_env_var_named_like_a_database_variable_is_a_load_error(repo: Path) -
     problem = only(repo)
     assert where(problem) == "blueprints/tenants/acme.yaml:19:30: spec.apps.0.env.PGPASSWORD"
     assert "set from database 'shopdb'" in problem.message
+
+
+def test_a_component_without_the_images_its_workloads_need_is_rejected(repo: Path) -> None:
+    runner = '      images: {actRunner: "registry.example.com/platform/act-runner-ci:0.2.12-py3.11-go1.26"}\n'
+    text = (repo / "blueprints/platform.yaml").read_text()
+    assert runner in text
+    (repo / "blueprints/platform.yaml").write_text(text.replace(runner, ""))
+    _edit(repo, "blueprints/platform.yaml", 'images: {kubero: "registry.example.com/', 'images: {kubero: "quay.io/')
+    found = [(where(p).split(": ")[1], p.message) for p in problems(repo)]
+    assert ("spec.components.6", "component 'gitea' needs images.actRunner: a pinned image of a workload "
+            "platformctl renders for it") in found
+    assert any(f == "spec.components.7.images.kubero" and "not from an allowed registry" in m for f, m in found)
+
+
+def test_two_emails_that_make_one_sso_user_are_rejected(repo: Path) -> None:
+    _edit(repo, "blueprints/tenants/globex.yaml", "members: [", "members: [j.doe@acme.io, ")
+    _edit(repo, "blueprints/tenants/acme.yaml", "members: [", "members: [j-doe@acme.io, ")
+    (problem,) = problems(repo)
+    assert where(problem).startswith("blueprints/tenants/globex.yaml:") and where(problem).endswith("spec.members.0")
+    assert problem.message == ("'j.doe@acme.io' and 'j-doe@acme.io' would be one single sign-on user "
+                               "('j-doe-at-acme-io'): use one address for the person")

@@ -83,3 +83,10 @@ def values(ctx: Context) -> dict[str, Any]:
     """The Helm values of the component's chart: generated, then platform.yaml's over them."""
     render = _part(ctx, "values")
     return deep_merge(render(ctx) if render else {}, ctx.component.values)
+
+
+def required_images(component: str) -> tuple[str, ...]:
+    """The ``images`` keys a component's module needs (its ``REQUIRED_IMAGES``): the loader asks, so a
+    missing one is a load error at its line, not a failed render."""
+    module = _module(component)
+    return tuple(getattr(module, "REQUIRED_IMAGES", ())) if module is not None else ()

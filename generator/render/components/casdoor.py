@@ -91,7 +91,6 @@ GROUP_TYPE = "Virtual"  # a user may be in many virtual groups
 GRANT_TYPES = ("authorization_code", "refresh_token")
 TOKEN_FORMAT = "JWT"  # the one format whose tokens carry the groups claim without tokenFields
 ACCESS_HOURS, REFRESH_HOURS = 24, 168
-USER_NAME_MAX = 63
 
 MAX_PART_BYTES = 768 * 1024  # a Secret holds 1 MiB; keep room for the secrets filled in and the rest of the object
 SECRET_ALLOWANCE = 512  # bytes a client secret may take in the file, toJson-quoted
@@ -117,13 +116,6 @@ def rw_host(ctx: Context) -> str:
 
 def host(env: Environment) -> str:
     return urlsplit(naming.casdoor_issuer(env)).hostname or ""
-
-
-def user_name(email: str) -> str:
-    """A DNS-safe Casdoor user name from an e-mail: ``alice@acme.io`` -> ``alice-at-acme-io``."""
-    local, _, domain = email.lower().partition("@")
-    slug = "-at-".join(re.sub(r"[^a-z0-9]+", "-", part).strip("-") for part in (local, domain))
-    return slug[:USER_NAME_MAX].strip("-")
 
 
 def secret_key(client: sso.OAuthClient) -> str:
@@ -220,7 +212,7 @@ def _users(ctx: Context) -> list[dict[str, Any]]:
     by_name: dict[str, str] = {}
     users = []
     for email, groups in sorted(memberships(ctx).items()):
-        name = user_name(email)
+        name = naming.sso_user_name(email)
         if name in by_name:
             raise ValueError(f"Casdoor user name {name!r} stands for both {by_name[name]} and {email}")
         by_name[name] = email

@@ -67,6 +67,7 @@ RUNNER_TOKEN_ENV = "GITEA_RUNNER_REGISTRATION_TOKEN"
 
 RUNNER = "act-runner"
 RUNNER_IMAGE_KEY = "actRunner"  # the component's images entry
+REQUIRED_IMAGES = (RUNNER_IMAGE_KEY,)  # checked by the loader (consistency.py)
 RUNNER_SELECTOR = {"app.kubernetes.io/name": RUNNER}
 RUNNER_UID = 1000
 RUNNER_DATA = "/data"  # the image's working directory: .runner (registration) lives here

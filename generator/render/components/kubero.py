@@ -43,6 +43,7 @@ API_VERSION = "application.kubero.dev/v1alpha1"
 NAME = "kubero"
 HOST_LABEL = "kubero"  # https://kubero.<domain>
 IMAGE_KEY = "kubero"  # the component's images entry
+REQUIRED_IMAGES = (IMAGE_KEY,)  # checked by the loader (consistency.py)
 SECRET = "kubero-secrets"  # fixed in the chart's deployment
 WEBHOOK_PATH = "/api/repo/webhooks"
 OAUTH_NAME = "Casdoor"
