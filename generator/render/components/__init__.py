@@ -14,7 +14,7 @@ import copy
 import functools
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -32,6 +32,13 @@ class Context:
     env: Environment
     component: Component
     tenants: tuple[Tenant, ...]
+    # what objects() and values() both derive (Casdoor's init data): computed once per render of the component
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def once(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
 
     @property
     def namespace(self) -> str:

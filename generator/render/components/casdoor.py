@@ -241,6 +241,10 @@ def _application(org: str, client: sso.OAuthClient) -> dict[str, Any]:
     }
 
 
+def _clients(ctx: Context) -> list[sso.OAuthClient]:
+    return list(ctx.once("clients", lambda: sso.clients(ctx.platform, ctx.env, ctx.tenants)))
+
+
 def init_data(ctx: Context) -> dict[str, Any]:
     """The init data as a mapping; each client secret is a sentinel string that ``init_data_template``
     replaces by an ESO template expression."""
@@ -248,7 +252,7 @@ def init_data(ctx: Context) -> dict[str, Any]:
     groups = {tenancy.sso_group(ctx.platform, t.name, role).split("/", 1)[1]
               for t in ctx.tenants for role in (tenancy.OWNERS, tenancy.MEMBERS)}
     groups.add(ctx.platform.spec.sso.admin_group)
-    clients = sorted(sso.clients(ctx.platform, ctx.env, ctx.tenants), key=lambda c: c.name)
+    clients = sorted(_clients(ctx), key=lambda c: c.name)
     return {
         "organizations": [_organization(org, ctx.env)],
         "applications": [_application(org, c) for c in clients],
@@ -259,7 +263,12 @@ def init_data(ctx: Context) -> dict[str, Any]:
 
 def init_data_template(ctx: Context) -> str:
     """The JSON text of ``init_data.json`` as an ESO v2 template: compact, keys sorted, and each client
-    secret ``{{ .<key> | toJson }}`` (a JSON string once rendered, whatever characters the secret has)."""
+    secret ``{{ .<key> | toJson }}`` (a JSON string once rendered, whatever characters the secret has).
+    Computed once per render: the values (its hash) and the objects (its parts) both need it."""
+    return str(ctx.once("init_data_template", lambda: _init_data_template(ctx)))
+
+
+def _init_data_template(ctx: Context) -> str:
     data = init_data(ctx)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if _SENTINEL_RE.sub("", text).count("@@casdoor-secret:") or "{{" in text:
@@ -309,7 +318,7 @@ def init_data_secrets(ctx: Context, template: str) -> list[Obj]:
     """One ExternalSecret per part (key ``part``): its piece of the template, and exactly the store records
     of the client secrets in that piece (each client's own record, which its consumer reads too)."""
     records = {secret_key(c): (c.secret_key, c.secret_property)
-               for c in sso.clients(ctx.platform, ctx.env, ctx.tenants)}
+               for c in _clients(ctx)}
     result = []
     for index, piece in enumerate(parts(template)):
         keys = sorted(set(_EXPRESSION.findall(piece)))
