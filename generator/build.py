@@ -102,6 +102,8 @@ def _render_env(
 
 def _record(tree: Path, rendered: _Rendered) -> None:
     """Note the identity of the freshly rendered tenants' files now on disk, for the next run."""
+    if not rendered.pending and rendered.reused == len(rendered.cache.tenants) and cache.path_for(tree).is_file():
+        return  # every tenant reused: the cache on disk already says all of this
     base = f"{tree}/"
     for name, (key, paths) in rendered.pending.items():
         rendered.cache.tenants[name] = cache.TenantEntry(key, {rel: cache.identity(base + rel) for rel in paths})

@@ -30,7 +30,7 @@ def test_render_writes_every_environment(tmp_path: Path) -> None:
     report = build.run(root)
     assert [e.env for e in report.envs] == ["local", "prod", "staging"]
     assert sorted(os.listdir(root / "rendered")) == [
-        ".platformctl-cache-local.json", ".platformctl-cache-prod.json", ".platformctl-cache-staging.json",
+        ".platformctl-cache-local.marshal", ".platformctl-cache-prod.marshal", ".platformctl-cache-staging.marshal",
         ".platformctl-lock", "local", "prod", "staging",
     ]
     assert tree_digest(root / "rendered") == tree_digest(REPO / "rendered")
