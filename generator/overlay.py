@@ -40,7 +40,9 @@ def _app(app: App, env: Environment) -> App:
     })
 
 
-def _database(db: Database, env: Environment, platform: Platform) -> Database:
+def effective_database(db: Database, env: Environment, platform: Platform) -> Database:
+    """The database as ``env`` runs it: its version, instances and storage from the environment's defaults
+    where the blueprint sets none, instances and poolers under the caps, backups only where enabled."""
     defaults, caps = env.spec.defaults.database, env.spec.caps.database
     pooler = db.pooler
     if pooler is not None:
@@ -70,6 +72,6 @@ def effective_tenant(tenant: Tenant, env: Environment, platform: Platform) -> Te
     spec = tenant.spec
     return tenant.model_copy(update={"spec": spec.model_copy(update={
         "apps": [_app(a, env) for a in spec.apps],
-        "databases": [_database(d, env, platform) for d in spec.databases],
+        "databases": [effective_database(d, env, platform) for d in spec.databases],
         "sandboxes": [_sandbox(s, env) for s in spec.sandboxes],
     })})

@@ -38,6 +38,7 @@ from generator.model import Environment, Platform, Tenant
 from generator.model.tenant import Database
 from generator.model.types import quantity_value
 from generator.naming import DatabasePlacement
+from generator.overlay import effective_database
 from generator.render import quantity
 from generator.render.externalsecret import SecretReader, external_secret
 from generator.render.meta import Obj, Rendered, labels, make
@@ -233,6 +234,16 @@ def pod_monitor(plan: ClusterPlan, lab: dict[str, str]) -> Obj:
         "selector": {"matchLabels": {CLUSTER_LABEL: plan.name, POD_ROLE_LABEL: "instance"}},
         "podMetricsEndpoints": [{"port": "metrics"}],
     })
+
+
+def platform_database(platform: Platform, env: Environment, database: Database, cluster_name: str, namespace: str,
+                      lab: dict[str, str]) -> list[Obj]:
+    """A platform component's own PostgreSQL (Casdoor's, Gitea's) and its PodMonitor: a dedicated database sized
+    like a tenant's (the environment's defaults under its caps), built by the same Cluster and monitor code."""
+    db = effective_database(database, env, platform)
+    plan = ClusterPlan("", cluster_name, namespace, False,
+                       ((db, DatabasePlacement(db.name, cluster_name, namespace, False, ())),))
+    return [cluster(platform, env, plan, lab), pod_monitor(plan, lab)]
 
 
 # --- shared mode: databases and their owners -------------------------------------------------------------

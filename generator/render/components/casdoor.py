@@ -60,14 +60,13 @@ import yaml
 
 from generator import accounting, naming
 from generator.model import Environment
+from generator.model.tenant import Database
 from generator.render import externalsecret, sso, tenancy
 from generator.render.components import Context
-from generator.render.databases import CLUSTER_LABEL, CNPG, POD_ROLE_LABEL, POSTGRES_PORT
+from generator.render.databases import POSTGRES_PORT, platform_database
 from generator.render.externalsecret import SecretReader
-from generator.render.meta import Obj, make
+from generator.render.meta import Obj
 from generator.render.workload import ISSUER_ANNOTATION
-
-PROMETHEUS = "monitoring.coreos.com/v1"
 
 CLUSTER = "casdoor-pg"
 DATABASE = "casdoor"  # database and owner
@@ -127,35 +126,13 @@ def secret_key(client: sso.OAuthClient) -> str:
 # --- the database ----------------------------------------------------------------------------------------
 
 
-def _instances(env: Environment) -> int:
-    cap = env.spec.caps.database.instances
-    wanted = env.spec.defaults.database.instances
-    return min(wanted, cap) if cap is not None else wanted
-
-
 def _resources(requests: accounting.Requests) -> dict[str, Any]:
     return {"requests": {"cpu": requests.cpu, "memory": requests.memory}, "limits": {"memory": requests.memory}}
 
 
 def database(ctx: Context) -> list[Obj]:
-    """The Cluster and its PodMonitor (like a tenant's dedicated database, render/databases.py)."""
-    lab = ctx.labels()
-    postgres = ctx.platform.spec.postgres
-    instances = _instances(ctx.env)
-    cluster = make(CNPG, "Cluster", CLUSTER, namespace=ctx.namespace, labels=lab, spec={
-        "instances": instances,
-        "imageName": postgres.images[postgres.default_version],
-        "enableSuperuserAccess": False,
-        "enablePDB": instances > 1,  # a PDB on a lone instance would block every node drain
-        "storage": {"size": ctx.env.spec.defaults.database.storage, "storageClass": ctx.env.spec.storage_class},
-        "resources": _resources(accounting.DATABASE_INSTANCE),
-        "bootstrap": {"initdb": {"database": DATABASE, "owner": DATABASE}},
-    })
-    monitor = make(PROMETHEUS, "PodMonitor", CLUSTER, namespace=ctx.namespace, labels=lab, spec={
-        "selector": {"matchLabels": {CLUSTER_LABEL: CLUSTER, POD_ROLE_LABEL: "instance"}},
-        "podMetricsEndpoints": [{"port": "metrics"}],
-    })
-    return [cluster, monitor]
+    """The Cluster and its PodMonitor: sized and built like a tenant's dedicated database."""
+    return platform_database(ctx.platform, ctx.env, Database(name=DATABASE), CLUSTER, ctx.namespace, ctx.labels())
 
 
 def dsn_template(ctx: Context) -> str:

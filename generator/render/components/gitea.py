@@ -42,22 +42,21 @@ import yaml
 
 from generator import naming
 from generator.model import Environment
+from generator.model.tenant import Database, Resources
 from generator.render import sandboxes, sso
 from generator.render.components import Context
+from generator.render.databases import platform_database
 from generator.render.externalsecret import external_secret
 from generator.render.meta import Obj, make
 from generator.render.workload import ISSUER_ANNOTATION, restricted_container, secret_env
-
-CNPG = "postgresql.cnpg.io/v1"
-PROMETHEUS = "monitoring.coreos.com/v1"
 
 HOST_LABEL = "gitea"  # https://gitea.<domain>
 OAUTH_SOURCE = "casdoor"  # Gitea's callback /user/oauth2/<source>/callback: sso.py's redirect URI names it
 SCOPES = "openid profile email"
 
 DATABASE_CLUSTER = "gitea-db"
-DATABASE, DATABASE_OWNER = "gitea", "gitea"
-DATABASE_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "256Mi"}}
+DATABASE = DATABASE_OWNER = "gitea"  # CNPG's initdb names the owner after the database
+DATABASE_RESOURCES = Resources(cpu="100m", memory="256Mi")  # per instance; memory limit = request
 
 OAUTH_SECRET = "gitea-oauth"  # keys key (client id), secret (client secret): the chart's oauth existingSecret
 ADMIN_SECRET = "gitea-admin"  # keys username, password: the chart's admin.existingSecret
@@ -176,34 +175,11 @@ def values(ctx: Context) -> dict[str, Any]:
 # --- objects ---------------------------------------------------------------------------------------------
 
 
-def _instances(env: Environment) -> int:
-    """The environment's database default, under its cap (a platform database is sized like a tenant's)."""
-    instances = env.spec.defaults.database.instances
-    cap = env.spec.caps.database.instances
-    return min(instances, cap) if cap is not None else instances
-
-
-def database_cluster(ctx: Context) -> Obj:
-    """Gitea's own PostgreSQL; CNPG creates the database and its owner and the ``<cluster>-app`` Secret."""
-    platform, env = ctx.platform, ctx.env
-    version = env.spec.defaults.database.version or platform.spec.postgres.default_version
-    instances = _instances(env)
-    return make(CNPG, "Cluster", DATABASE_CLUSTER, namespace=ctx.namespace, labels=ctx.labels(), spec={
-        "instances": instances,
-        "imageName": platform.spec.postgres.images[version],
-        "enableSuperuserAccess": False,
-        "enablePDB": instances > 1,  # a PDB on a lone instance would block every node drain
-        "storage": {"size": env.spec.defaults.database.storage, "storageClass": env.spec.storage_class},
-        "resources": DATABASE_RESOURCES,
-        "bootstrap": {"initdb": {"database": DATABASE, "owner": DATABASE_OWNER}},
-    })
-
-
-def database_monitor(ctx: Context) -> Obj:
-    return make(PROMETHEUS, "PodMonitor", DATABASE_CLUSTER, namespace=ctx.namespace, labels=ctx.labels(), spec={
-        "selector": {"matchLabels": {"cnpg.io/cluster": DATABASE_CLUSTER, "cnpg.io/podRole": "instance"}},
-        "podMetricsEndpoints": [{"port": "metrics"}],
-    })
+def database(ctx: Context) -> list[Obj]:
+    """Gitea's own PostgreSQL and its PodMonitor, sized and built like a tenant's dedicated database; CNPG
+    creates the database, its owner and the ``<cluster>-app`` Secret."""
+    own = Database(name=DATABASE, resources=DATABASE_RESOURCES)
+    return platform_database(ctx.platform, ctx.env, own, DATABASE_CLUSTER, ctx.namespace, ctx.labels())
 
 
 def oauth_secret(ctx: Context) -> Obj:
@@ -297,8 +273,7 @@ def runner(ctx: Context) -> Obj:
 
 def objects(ctx: Context) -> list[Obj]:
     return [
-        database_cluster(ctx),
-        database_monitor(ctx),
+        *database(ctx),
         oauth_secret(ctx),
         admin_secret(ctx),
         runner_secret(ctx),
