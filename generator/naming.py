@@ -31,14 +31,21 @@ def workload_namespace(tenant: str, app: App, env: str) -> str:
     return kubero_namespace(tenant, env) if app.runtime == "kubero" else app_namespace(tenant, app.name)
 
 
+CASDOOR_HOST_LABEL = "casdoor"
+
+
+def public_host(env: Environment, label: str) -> str:
+    """A platform service's public host name: ``<label>.<environment domain>`` (casdoor, gitea, argocd, ...)."""
+    return f"{label}.{env.spec.domain}"
+
+
 def public_url(env: Environment, label: str) -> str:
-    """A platform service's public URL: ``https://<label>.<environment domain>`` (casdoor, gitea, argocd, ...)."""
-    return f"https://{label}.{env.spec.domain}"
+    return f"https://{public_host(env, label)}"
 
 
 def casdoor_issuer(env: Environment) -> str:
     """Casdoor's public URL; its ``origin`` setting must be this, so tokens carry it as ``iss``."""
-    return public_url(env, "casdoor")
+    return public_url(env, CASDOOR_HOST_LABEL)
 
 
 SSO_USER_NAME_MAX = 63

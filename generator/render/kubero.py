@@ -65,7 +65,7 @@ def kubero_apps(tenant: Tenant) -> list[App]:
 
 
 def gitea_host(env: Environment) -> str:
-    return f"{GITEA_HOST_LABEL}.{env.spec.domain}"
+    return naming.public_host(env, GITEA_HOST_LABEL)
 
 
 def git_repository(env: Environment, repo: str) -> dict[str, Any]:

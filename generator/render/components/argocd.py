@@ -54,7 +54,7 @@ def owner_role(tenant: str) -> str:
 
 
 def host(ctx: Context) -> str:
-    return f"{HOST_LABEL}.{ctx.env.spec.domain}"
+    return naming.public_host(ctx.env, HOST_LABEL)
 
 
 def oidc_config(ctx: Context) -> str:

@@ -114,7 +114,7 @@ def rw_host(ctx: Context) -> str:
 
 
 def host(env: Environment) -> str:
-    return urlsplit(naming.casdoor_issuer(env)).hostname or ""
+    return naming.public_host(env, naming.CASDOOR_HOST_LABEL)
 
 
 def secret_key(client: sso.OAuthClient) -> str:

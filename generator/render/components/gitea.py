@@ -93,7 +93,7 @@ def runner_key(env: Environment) -> str:
 
 
 def host(env: Environment) -> str:
-    return f"{HOST_LABEL}.{env.spec.domain}"
+    return naming.public_host(env, HOST_LABEL)
 
 
 def database_secret() -> str:

@@ -64,7 +64,7 @@ def store_key(env: Environment) -> str:
 
 
 def host(env: Environment) -> str:
-    return f"{HOST_LABEL}.{env.spec.domain}"
+    return naming.public_host(env, HOST_LABEL)
 
 
 def image(ctx: Context) -> tuple[str, str]:

@@ -96,7 +96,7 @@ def root_url(ctx: Context) -> str:
 
 
 def _ingress(ctx: Context) -> dict[str, Any]:
-    host = root_url(ctx).removeprefix("https://")
+    host = naming.public_host(ctx.env, HOST_LABEL)
     return {
         "enabled": True,
         "ingressClassName": ctx.env.spec.ingress.class_name,
