@@ -18,6 +18,7 @@ from kubernetes import client
 from checks.cluster import kubeconfig
 from checks.cluster.lifecycle import down, up
 from checks.cluster.state import State
+from tests.gitea_server import GiteaServer, start_gitea
 
 EXAMPLE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +70,14 @@ def readonly_api(control_plane: State) -> Iterator[client.ApiClient]:
     api = kubeconfig.api_client(Path(control_plane.readonly_kubeconfig))
     yield api
     api.close()
+
+
+@pytest.fixture(scope="module")
+def gitea(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GiteaServer]:
+    """A real Gitea (tests/gitea_server.py, built by tools/install.py) for the module that asks: its own
+    sqlite and admin, stopped cleanly afterwards."""
+    server = start_gitea(tmp_path_factory.mktemp("gitea"))
+    try:
+        yield server
+    finally:
+        assert server.stop() == 0, server.log_tail()

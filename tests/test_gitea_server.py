@@ -23,19 +23,10 @@ import httpx
 import jsonschema
 import pytest
 
-from tests.gitea_server import GiteaServer, start_gitea
+from tests.gitea_server import GiteaServer
 from tests.swagger import wire_schema
 
 SWAGGER = json.loads((Path(__file__).resolve().parents[2] / "shared" / "api" / "gitea-swagger.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def gitea(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GiteaServer]:
-    server = start_gitea(tmp_path_factory.mktemp("gitea"))
-    try:
-        yield server
-    finally:
-        assert server.stop() == 0, server.log_tail()
 
 
 @pytest.fixture(scope="module")

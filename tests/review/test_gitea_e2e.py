@@ -28,7 +28,7 @@ from platformctl.propose_command import checks
 from review import threads
 from review.gitea import Gitea
 from review.propose import BODY_MARKER, Proposal, propose
-from tests.gitea_server import GiteaServer, start_gitea
+from tests.gitea_server import GiteaServer
 from tests.support import REPO, example_repo
 
 OWNER, NAME = "platform", "platform"
@@ -36,15 +36,6 @@ FULL = f"{OWNER}/{NAME}"
 OLD_IMAGE, NEW_IMAGE = "registry.example.com/acme/shop:1.4.2", "registry.example.com/acme/shop:1.4.3"
 IMAGE_LINE = "- changed `Deployment acme-shop/shop`: `spec.template.spec.containers[0].image`"
 MESSAGE = "Bump the shop"
-
-
-@pytest.fixture(scope="module")
-def gitea(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GiteaServer]:
-    server = start_gitea(tmp_path_factory.mktemp("gitea"))
-    try:
-        yield server
-    finally:
-        assert server.stop() == 0, server.log_tail()
 
 
 @pytest.fixture(scope="module")
