@@ -9,8 +9,8 @@ import git
 import pytest
 from click.testing import CliRunner
 
-from generator import build
 from platformctl.cli import main
+from tests.review.gitrepos import committed_platform
 from tests.support import example_repo
 
 SHOP_IMAGE = "registry.example.com/acme/shop:1.4.3"
@@ -24,13 +24,7 @@ def _commit(repo: git.Repo, message: str) -> str:
 @pytest.fixture
 def platform(tmp_path: Path) -> tuple[git.Repo, Path]:
     """A git repository whose subdirectory ``platform/`` is the example platform, rendered and committed."""
-    repo = git.Repo.init(tmp_path / "git", initial_branch="main")
-    with repo.config_writer() as config:
-        config.set_value("user", "name", "Test").set_value("user", "email", "test@example.com")
-    root = example_repo(Path(repo.working_dir) / "platform")
-    build.run(root)
-    _commit(repo, "platform")
-    return repo, root
+    return committed_platform(tmp_path / "git", subdir="platform")
 
 
 def _diff(root: Path, *args: str) -> tuple[int, str, str]:

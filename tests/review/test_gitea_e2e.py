@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -23,13 +22,12 @@ import git
 import httpx
 import pytest
 
-from generator import build
 from platformctl.propose_command import checks
 from review import threads
 from review.gitea import Gitea
 from review.propose import BODY_MARKER, Proposal, propose
 from tests.gitea_server import GiteaServer
-from tests.support import REPO, example_repo
+from tests.review.gitrepos import committed_platform, push_main
 
 OWNER, NAME = "platform", "platform"
 FULL = f"{OWNER}/{NAME}"
@@ -55,17 +53,8 @@ def platform(gitea: GiteaServer, api: httpx.Client, tmp_path_factory: pytest.Tem
     _ok(api.post("/orgs", json={"username": OWNER, "visibility": "public"}), 201)
     created = _ok(api.post(f"/orgs/{OWNER}/repos", json={"name": NAME, "default_branch": "main"}), 201)
     assert created["empty"] is True
-    repo = git.Repo.init(tmp_path_factory.mktemp("clone") / "platform", initial_branch="main")
-    with repo.config_writer() as config:
-        config.set_value("user", "name", "Platform Team").set_value("user", "email", "team@example.com")
-    root = example_repo(Path(repo.working_dir))
-    shutil.copy(REPO / ".gitignore", root / ".gitignore")  # the render cache and lock stay out of git
-    build.run(root)
-    repo.git.add(A=True)
-    repo.index.commit("the platform")
-    repo.create_remote("origin", gitea.git_url(OWNER, NAME))
-    repo.git.push("origin", "main")
-    repo.git.fetch("origin")
+    repo, root = committed_platform(tmp_path_factory.mktemp("clone") / "platform")
+    push_main(repo, gitea.git_url(OWNER, NAME))
     assert _ok(api.get(f"/repos/{FULL}/branches/main"))["commit"]["id"] == repo.head.commit.hexsha
     return repo, root
 

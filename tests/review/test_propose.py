@@ -8,12 +8,11 @@ import git
 import pytest
 from click.testing import CliRunner
 
-from generator import build
 from platformctl.cli import main
 from platformctl.propose_command import checks
 from review.propose import BODY_MARKER, ProposeError, ProposeRefused, branch_name, owner_repo, propose
 from tests.review.gitea_contract import TOKEN, URL, FakeGitea
-from tests.support import example_repo
+from tests.review.gitrepos import committed_platform, push_main
 
 OLD_IMAGE, NEW_IMAGE = "registry.example.com/acme/shop:1.4.2", "registry.example.com/acme/shop:1.4.3"
 DEPLOYMENT = "rendered/staging/tenants/acme/acme-shop_deployment_shop.yaml"
@@ -23,16 +22,8 @@ DEPLOYMENT = "rendered/staging/tenants/acme/acme-shop_deployment_shop.yaml"
 def work(tmp_path: Path) -> tuple[git.Repo, git.Repo, Path]:
     """(bare remote, clone, platform root): the example platform rendered, committed on main and pushed."""
     remote = git.Repo.init(tmp_path / "remote.git", bare=True, initial_branch="main")
-    repo = git.Repo.init(tmp_path / "work", initial_branch="main")
-    with repo.config_writer() as config:
-        config.set_value("user", "name", "Platform Team").set_value("user", "email", "team@example.com")
-    root = example_repo(Path(repo.working_dir))
-    build.run(root)
-    repo.git.add(A=True)
-    repo.index.commit("the platform")
-    repo.create_remote("origin", str(remote.working_dir if remote.working_dir else remote.git_dir))
-    repo.git.push("origin", "main")
-    repo.git.fetch("origin")
+    repo, root = committed_platform(tmp_path / "work")
+    push_main(repo, remote.git_dir)
     return remote, repo, root
 
 

@@ -26,7 +26,8 @@ from checks.cluster.lifecycle import down, up
 from generator import build
 from tests.review.gitea_contract import TOKEN, FakeGitea
 from tests.review.gitea_http import serve
-from tests.support import REPO, example_repo
+from tests.review.gitrepos import committed_platform, push_main
+from tests.support import REPO
 
 WORKFLOWS = REPO / ".gitea" / "workflows"
 OWNER_REPO = "platform/platform"
@@ -58,16 +59,8 @@ def _run(line: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProce
 def clone(tmp_path: Path) -> tuple[git.Repo, Path]:
     """A clone of the example platform as the runner sees it: main pushed to origin, .venv the project's."""
     remote = git.Repo.init(tmp_path / "remote.git", bare=True, initial_branch="main")
-    repo = git.Repo.init(tmp_path / "runner", initial_branch="main")
-    with repo.config_writer() as config:
-        config.set_value("user", "name", "CI").set_value("user", "email", "ci@example.com")
-    root = example_repo(Path(repo.working_dir))
-    build.run(root)
-    repo.git.add(A=True)
-    repo.index.commit("the platform")
-    repo.create_remote("origin", remote.git_dir)
-    repo.git.push("origin", "main")
-    repo.git.fetch("origin")
+    repo, root = committed_platform(tmp_path / "runner", author="CI")
+    push_main(repo, remote.git_dir)
     (root / ".venv").symlink_to(sys.prefix)  # the virtualenv running the tests: the runner's `make install`
     return repo, root
 
