@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -95,3 +96,19 @@ def run_on_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
         chunks.append(data)
     os.close(primary)
     return proc.wait(), b"".join(chunks).decode(errors="replace")
+
+
+def stored_differently(stored: Any, desired: Any, path: str = "") -> list[str]:
+    """Fields of ``desired`` the API server stored differently (a rewrite there would show up as drift);
+    fields the server adds are not differences."""
+    if isinstance(desired, dict):
+        if not isinstance(stored, dict):
+            return [path]
+        return [p for key, value in desired.items()
+                for p in stored_differently(stored.get(key), value, f"{path}.{key}")]
+    if isinstance(desired, list):
+        if not isinstance(stored, list) or len(stored) != len(desired):
+            return [path]
+        pairs = enumerate(zip(stored, desired, strict=True))
+        return [p for i, (s, d) in pairs for p in stored_differently(s, d, f"{path}[{i}]")]
+    return [] if stored == desired else [f"{path}: {desired!r} -> {stored!r}"]

@@ -28,7 +28,7 @@ from generator.overlay import effective_tenant, present_in
 from generator.render import databases
 from generator.render.meta import Obj, Rendered
 from generator.serialize import dump
-from tests.support import REPO
+from tests.support import REPO, stored_differently
 
 BP = load(REPO)
 PLATFORM = BP.platform
@@ -480,18 +480,6 @@ def test_every_object_passes_policy(which: str, tree: tuple[Path, int], variant:
     assert report.objects == count
 
 
-def _contains(stored: Any, desired: Any, path: str = "") -> list[str]:
-    """Fields of ``desired`` the server would store differently (a rewrite would show up as drift)."""
-    if isinstance(desired, dict):
-        if not isinstance(stored, dict):
-            return [path]
-        return [p for key, value in desired.items() for p in _contains(stored.get(key), value, f"{path}.{key}")]
-    if isinstance(desired, list):
-        if not isinstance(stored, list) or len(stored) != len(desired):
-            return [path]
-        pairs = enumerate(zip(stored, desired, strict=True))
-        return [p for i, (s, d) in pairs for p in _contains(s, d, f"{path}[{i}]")]
-    return [] if stored == desired else [f"{path}: {desired!r} -> {stored!r}"]
 
 
 def test_the_api_server_accepts_every_object_as_rendered(admin_api: client.ApiClient) -> None:
@@ -510,6 +498,6 @@ def test_the_api_server_accepts_every_object_as_rendered(admin_api: client.ApiCl
             ns = obj["metadata"].get("namespace")
             placed = {**obj, "metadata": {**obj["metadata"], **({"namespace": moved[ns]} if ns else {})}}
             stored = dry_run_apply(admin_api, placed, field_manager="platformctl", served=served)
-            assert _contains(stored, placed) == [], (obj["kind"], obj["metadata"]["name"])
+            assert stored_differently(stored, placed) == [], (obj["kind"], obj["metadata"]["name"])
             checked += 1
     assert checked > 100

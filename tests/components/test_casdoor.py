@@ -35,7 +35,7 @@ from generator.render import components, sso, tenancy
 from generator.render.components import casdoor
 from generator.render.meta import Obj
 from generator.serialize import dump
-from tests.support import REPO
+from tests.support import REPO, stored_differently
 
 BP = load(REPO)
 PLATFORM = BP.platform
@@ -352,17 +352,6 @@ def test_every_object_passes_policy(tree: tuple[Path, int]) -> None:
     assert report.objects == count
 
 
-def _contains(stored: Any, desired: Any, path: str = "") -> list[str]:
-    if isinstance(desired, dict):
-        if not isinstance(stored, dict):
-            return [path]
-        return [p for key, value in desired.items() for p in _contains(stored.get(key), value, f"{path}.{key}")]
-    if isinstance(desired, list):
-        if not isinstance(stored, list) or len(stored) != len(desired):
-            return [path]
-        pairs = enumerate(zip(stored, desired, strict=True))
-        return [p for i, (s, d) in pairs for p in _contains(s, d, f"{path}[{i}]")]
-    return [] if stored == desired else [f"{path}: {desired!r} -> {stored!r}"]
 
 
 def test_the_api_server_accepts_every_object_as_rendered(admin_api: client.ApiClient) -> None:
@@ -379,6 +368,6 @@ def test_the_api_server_accepts_every_object_as_rendered(admin_api: client.ApiCl
             meta = obj["metadata"]
             placed = {**obj, "metadata": {**meta, **({"namespace": namespace} if "namespace" in meta else {})}}
             stored = dry_run_apply(admin_api, placed, field_manager="platformctl", served=served)
-            assert _contains(stored, placed) == [], (env, obj["kind"], meta["name"])
+            assert stored_differently(stored, placed) == [], (env, obj["kind"], meta["name"])
             checked += 1
     assert checked == 3 * 8

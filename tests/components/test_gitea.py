@@ -31,7 +31,7 @@ from generator.render import components, sandboxes, sso
 from generator.render.components import gitea
 from generator.render.meta import Obj
 from generator.serialize import dump
-from tests.support import REPO
+from tests.support import REPO, stored_differently
 
 BP = load(REPO)
 PLATFORM = BP.platform
@@ -199,18 +199,6 @@ def _assert_validate_and_policy_clean(root: Path, count: int) -> None:
     assert report.objects == count
 
 
-def _contains(stored: Any, desired: Any, path: str = "") -> list[str]:
-    """Fields of ``desired`` the server would store differently (a rewrite would show up as drift)."""
-    if isinstance(desired, dict):
-        if not isinstance(stored, dict):
-            return [path]
-        return [p for key, value in desired.items() for p in _contains(stored.get(key), value, f"{path}.{key}")]
-    if isinstance(desired, list):
-        if not isinstance(stored, list) or len(stored) != len(desired):
-            return [path]
-        pairs = enumerate(zip(stored, desired, strict=True))
-        return [p for i, (s, d) in pairs for p in _contains(s, d, f"{path}[{i}]")]
-    return [] if stored == desired else [f"{path}: {desired!r} -> {stored!r}"]
 
 
 def _assert_applies(api: client.ApiClient, name: str) -> int:
@@ -227,7 +215,7 @@ def _assert_applies(api: client.ApiClient, name: str) -> int:
                 continue
             placed = {**obj, "metadata": {**obj["metadata"], "namespace": namespace}}
             stored = dry_run_apply(api, placed, field_manager="platformctl", served=served)
-            assert _contains(stored, placed) == [], (env, obj["kind"], obj["metadata"]["name"])
+            assert stored_differently(stored, placed) == [], (env, obj["kind"], obj["metadata"]["name"])
             checked += 1
     return checked
 
