@@ -11,6 +11,7 @@ files.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,7 +104,7 @@ def _step(key: Any) -> str:
     if isinstance(key, int):
         return f"[{key}]"
     text = str(key)
-    return f"[{text!r}]".replace("'", '"') if not text.replace("_", "").replace("-", "").isalnum() else f".{text}"
+    return f".{text}" if text.replace("_", "").replace("-", "").isalnum() else f"[{json.dumps(text)}]"
 
 
 def field_path(keys: Iterable[Any]) -> str:

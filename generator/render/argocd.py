@@ -93,8 +93,9 @@ def platform_project(platform: Platform, env: Environment) -> Obj:
 
 
 def component_application(platform: Platform, env: Environment, component: Component,
-                          values: dict[str, Any] | None = None) -> Obj:
-    """The component's pinned chart with ``values`` (default: platform.yaml's), or its pinned git manifests, and
+                          values: dict[str, Any]) -> Obj:
+    """The component's pinned chart with ``values`` (components.values: generated, platform.yaml's over them), or
+    its pinned git manifests, and
     its ``system/`` directory. Manifests are a directory source limited to ``include`` (Argo CD would otherwise
     apply every YAML file under ``path``); ``values`` do not apply to them (the component's module uses them)."""
     own = _git_source(platform, env, "system", component.name)
@@ -113,7 +114,7 @@ def component_application(platform: Platform, env: Environment, component: Compo
             "chart": component.chart.name,
             "targetRevision": component.chart.version,
             "helm": {"releaseName": component.name,
-                     "valuesObject": component.values if values is None else values},
+                     "valuesObject": values},
         }
         source = {"sources": [chart, own]}
     return _application(env, f"system-{component.name}", PLATFORM_PROJECT, component.sync_wave,
