@@ -95,9 +95,9 @@ def platform_project(platform: Platform, env: Environment) -> Obj:
 def component_application(platform: Platform, env: Environment, component: Component,
                           values: dict[str, Any]) -> Obj:
     """The component's pinned chart with ``values`` (components.values: generated, platform.yaml's over them), or
-    its pinned git manifests, and
-    its ``system/`` directory. Manifests are a directory source limited to ``include`` (Argo CD would otherwise
-    apply every YAML file under ``path``); ``values`` do not apply to them (the component's module uses them)."""
+    its pinned git manifests, and its ``system/`` directory. Manifests are a directory source limited to
+    ``include`` (Argo CD would otherwise apply every YAML file under ``path``); ``values`` do not apply to them
+    (the component's module uses them)."""
     own = _git_source(platform, env, "system", component.name)
     if component.manifests is not None:
         manifests = component.manifests
