@@ -37,6 +37,11 @@ def _repo(root: Path) -> git.Repo:
         raise RevisionError(f"{root}: not inside a git repository") from exc
 
 
+def _inside(repo: git.Repo, root: Path) -> Path:
+    """Where the platform repo sits in the git repository (``.`` at its top)."""
+    return root.resolve().relative_to(Path(repo.working_dir).resolve())
+
+
 @contextmanager
 def checked_out(root: Path, ref: str) -> Iterator[Revision]:
     """``root``'s platform repo as of ``ref``, in a worktree that is removed afterwards."""
@@ -45,7 +50,7 @@ def checked_out(root: Path, ref: str) -> Iterator[Revision]:
         commit = repo.commit(ref)
     except (git.BadName, ValueError) as exc:
         raise RevisionError(f"{ref}: no such revision in {repo.working_dir}") from exc
-    inside = root.resolve().relative_to(Path(repo.working_dir).resolve())
+    inside = _inside(repo, root)
     place = Path(tempfile.mkdtemp(prefix="platformctl-base-"))
     tree = place / "tree"
     repo.git.worktree("add", "--detach", str(tree), commit.hexsha)
@@ -63,7 +68,7 @@ def edited_tenants(root: Path, ref: str) -> list[str]:
     """Tenants whose blueprint file differs between ``ref`` and the working tree (edited, added, deleted or
     untracked), by file name."""
     repo = _repo(root)
-    inside = root.resolve().relative_to(Path(repo.working_dir).resolve())
+    inside = _inside(repo, root)
     prefix = (inside / TENANTS_DIR).as_posix() + "/"  # git's paths: relative to the repository, with '/'
     paths = set()
     for change in repo.commit(ref).diff(None):
